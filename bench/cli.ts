@@ -1,0 +1,178 @@
+#!/usr/bin/env node
+import * as os from 'os';
+import * as path from 'path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { isUserError, UserError } from './errors';
+import { schemeNames } from './schemes/registry';
+import { parseList, parseShard, parseSnrGrid } from './sweep/grid';
+import { mergeResults } from './sweep/merge';
+import { runSweep } from './sweep/run';
+import { cacheDir, DATASET_NAMES, describeDatasets, ensureDataset, fetchDataset, verifyDataset } from '../datasets';
+
+const PROFILES = ['lite', 'paper'];
+
+function positiveInt(v: unknown, flag: string, min = 1): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} ${String(v)}: expected a whole number ≥ ${min}`);
+  return n;
+}
+
+/**
+ * yargs would read the value in `--snr -3:21:3` as short flags; a value that starts with a minus
+ * and a digit is glued to its flag (`--snr=-3:21:3`) before parsing.
+ */
+export function glueNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (/^--[a-z][\w-]*$/.test(argv[i]) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
+async function main(argv: string[]): Promise<void> {
+  await yargs(glueNegativeValues(argv))
+    .scriptName('multi-sc-bench')
+    .usage('$0 <command> [options]')
+    .command(
+      'run',
+      'run a sweep: images × schemes × SNRs × seeds → metrics.csv, summary.csv, run.json',
+      (y) =>
+        y
+          .option('dataset', { type: 'string', default: 'kodak24', describe: `dataset: ${DATASET_NAMES.join(' | ')}` })
+          .option('schemes', { type: 'string', default: schemeNames().join(','), describe: 'comma-separated schemes to run' })
+          .option('snr', { type: 'string', default: '-3:21:3', describe: 'SNR grid in dB (Es/N0): start:stop:step inclusive, or a list 0,5,10' })
+          .option('limit', { type: 'number', describe: 'use only the first N images of the dataset' })
+          .option('seeds', { type: 'number', default: 1, describe: 'noise realisations per cell (seeds 0..N-1)' })
+          .option('profile', { type: 'string', default: 'lite', describe: `model profile: ${PROFILES.join(' | ')}` })
+          .option('out', { type: 'string', describe: 'results folder', defaultDescription: 'results/<dataset>' })
+          .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out, skipping finished cells' })
+          .option('shard', { type: 'string', describe: 'run only the k-th of n slices of the grid, e.g. 1/2' })
+          .option('split', { type: 'string', describe: 'VOC2012 segmentation split: train | val | all', defaultDescription: 'val' })
+          .option('data-dir', { type: 'string', describe: 'folder holding <dataset>/ (else $MULTISC_DATA_DIR, else the cache)' })
+          .option('cache-dir', { type: 'string', describe: 'cache folder', defaultDescription: '$MULTISC_CACHE_DIR or ~/.cache/multi-sc-bench' })
+          .option('skip-missing', { type: 'boolean', default: false, describe: 'skip images the split lists but the folder lacks (recorded in run.json)' })
+          .option('skip-bad', { type: 'boolean', default: false, describe: 'skip corrupt or unreadable images (recorded in run.json)' })
+          .option('workers', { type: 'number', default: os.availableParallelism(), describe: 'worker threads (1 = run in this thread)' })
+          .option('samples', { type: 'number', default: 3, describe: 'save reconstructions of the first N images for the report' })
+          .option('analog-rx', { type: 'string', default: 'mmse', describe: 'analog receiver: mmse (linear MMSE) | zf (plain scaling)' })
+          .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' }),
+      async (a) => {
+        const snrs = parseSnrGrid(a.snr);
+        const schemes = parseList(a.schemes, '--schemes');
+        for (const s of schemes) if (!schemeNames().includes(s)) {
+          throw new UserError(`unknown scheme "${s}" in --schemes: available schemes are ${schemeNames().join(', ')}`);
+        }
+        if (!PROFILES.includes(a.profile)) throw new UserError(`--profile ${a.profile}: use ${PROFILES.join(' or ')}`);
+        if (a.split !== undefined && a.dataset !== 'voc2012') throw new UserError(`--split applies to voc2012 only, not ${a.dataset}`);
+        const split = a.split ?? 'val';
+        if (!['train', 'val', 'all'].includes(split)) throw new UserError(`--split ${split}: use train, val or all`);
+        const seeds = positiveInt(a.seeds, '--seeds');
+        const workers = positiveInt(a.workers, '--workers');
+        const samples = positiveInt(a.samples, '--samples', 0);
+        const limit = a.limit === undefined ? undefined : positiveInt(a.limit, '--limit');
+        const shard = a.shard === undefined ? null : parseShard(a.shard);
+        const cache = a['cache-dir'] ?? cacheDir();
+        const ds = await ensureDataset(a.dataset, {
+          dataDir: a['data-dir'],
+          cacheDir: cache,
+          split: split as 'train' | 'val' | 'all',
+          skipMissing: a['skip-missing'],
+          limit,
+          fetchIfMissing: true,
+        });
+        const out = a.out ?? path.join('results', ds.name);
+        const outcome = await runSweep({
+          dataset: ds.name,
+          split: ds.name === 'voc2012' ? split : null,
+          dataRoot: ds.root,
+          images: ds.images.map((im) => ({ id: im.id, path: im.path })),
+          missingImages: ds.missing,
+          schemes,
+          schemeOptions: { analogRx: a['analog-rx'] },
+          snrs,
+          seeds,
+          profile: a.profile,
+          out,
+          resume: a.resume,
+          shard,
+          workers,
+          samples,
+          skipBad: a['skip-bad'],
+          cacheDir: cache,
+          quiet: a.quiet,
+          argv,
+        });
+        const bad = outcome.badImages.length ? `, ${outcome.badImages.length} bad image(s) skipped` : '';
+        console.log(
+          `${out}: ${outcome.cellsRun} cells run, ${outcome.cellsResumed} already done${bad}, ${(outcome.wallMs / 1000).toFixed(1)} s → metrics.csv, summary.csv, run.json`,
+        );
+      },
+    )
+    .command(
+      'datasets <action> [name]',
+      'list, fetch or verify the benchmark datasets',
+      (y) =>
+        y
+          .positional('action', { type: 'string', choices: ['list', 'fetch', 'verify'], describe: 'what to do' })
+          .positional('name', { type: 'string', describe: `dataset: ${DATASET_NAMES.join(' | ')}` })
+          .option('from', { type: 'string', describe: 'import a local copy (folder or archive) after checking it, instead of downloading' })
+          .option('data-dir', { type: 'string', describe: 'folder holding <dataset>/ (else $MULTISC_DATA_DIR, else the cache)' })
+          .option('cache-dir', { type: 'string', describe: 'cache folder', defaultDescription: '$MULTISC_CACHE_DIR or ~/.cache/multi-sc-bench' })
+          .option('base-url', { type: 'string', describe: 'download from this mirror instead of the canonical host (same file names, same checksums)' })
+          .option('keep-archive', { type: 'boolean', default: false, describe: 'keep the downloaded VOC2012 tarball after extraction' }),
+      async (a) => {
+        const cache = a['cache-dir'] ?? cacheDir();
+        if (a.action === 'list') {
+          for (const line of describeDatasets({ dataDir: a['data-dir'], cacheDir: cache })) console.log(line);
+          return;
+        }
+        if (!a.name) throw new UserError(`datasets ${a.action} needs a dataset name: ${DATASET_NAMES.join(' | ')}`);
+        if (a.action === 'fetch') {
+          const r = await fetchDataset(a.name, { cacheDir: cache, from: a.from, baseUrl: a['base-url'], keepArchive: a['keep-archive'] });
+          console.log(`${r.name}: ${r.status} in ${r.root}`);
+        } else {
+          const report = await verifyDataset(a.name, { dataDir: a['data-dir'], cacheDir: cache });
+          for (const p of report.problems) console.log(`  ${p}`);
+          console.log(`${report.name} in ${report.root}: ${report.checked} file(s) checked, ${report.ok ? 'OK' : `${report.problems.length} problem(s)`}`);
+          if (!report.ok) process.exitCode = 1;
+        }
+      },
+    )
+    .command(
+      'merge <dirs..>',
+      'combine the results folders of a sharded run into one',
+      (y) =>
+        y
+          .positional('dirs', { type: 'string', array: true, describe: 'results folders of the shards' })
+          .option('out', { type: 'string', demandOption: true, describe: 'folder for the merged results' }),
+      (a) => {
+        const r = mergeResults(a.dirs as string[], a.out);
+        const missing = r.missingShards.length ? `; MISSING shards ${r.missingShards.join(', ')} (status "partial")` : '';
+        console.log(`${a.out}: merged ${r.rows} rows from shards ${r.shards.join(', ')}${missing}`);
+      },
+    )
+    .demandCommand(1, 'name a command: run, datasets or merge (see --help)')
+    .strict()
+    .parserConfiguration({ 'camel-case-expansion': true })
+    .help()
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UserError(`${msg} (see --help)`);
+    })
+    .parseAsync();
+}
+
+main(hideBin(process.argv)).catch((e: unknown) => {
+  if (isUserError(e)) {
+    process.stderr.write(`error: ${e.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`internal error (please report): ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(70);
+});

@@ -1,0 +1,50 @@
+import type { RgbImage } from '../image';
+import type { Rng } from '../phy/rng';
+
+/**
+ * The contract every transmission scheme implements. A scheme splits its work in two:
+ * `prepare` (transmitter work that does not depend on the SNR, done once per image and cached)
+ * and `transmit` (channel + receiver at one SNR and seed).
+ */
+export interface Scheme<P = unknown> {
+  readonly name: string;
+  /**
+   * Everything that changes this scheme's output. It keys the prepare cache and is recorded
+   * in run.json; a resumed run must have the same config.
+   */
+  readonly config: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Where prepared data is kept between cells: 'memory' when preparing is cheaper than reading
+   * a file back, 'disk' when it is expensive (models) so that a re-run skips it. Disk-cached
+   * data must survive `v8.serialize`.
+   */
+  readonly prepareCache: 'memory' | 'disk';
+  prepare(image: RgbImage): Promise<P>;
+  transmit(prepared: P, ctx: TransmitContext): Promise<TransmitResult>;
+}
+
+export interface TransmitContext {
+  snrDb: number;
+  seed: number;
+  /** The cell's random streams; `stream` names one independent use (e.g. 'awgn'). */
+  rng(stream: string): Rng;
+}
+
+export interface TransmitResult {
+  reconstruction: RgbImage;
+  /** Complex channel uses spent on this image, side information included. */
+  channelSymbols: number;
+  /** Payload bits put on the channel by digital schemes; null for analog ones. */
+  bitsSent: number | null;
+  /** Text schemes: what was sent, received and corrected, block texts joined in block order. */
+  texts?: { sent: string; received: string; corrected: string };
+}
+
+/** Options from the command line that schemes read (each scheme takes what it knows). */
+export type SchemeOptions = Readonly<Record<string, string | number | boolean | undefined>>;
+
+export interface SchemeFactory {
+  readonly name: string;
+  readonly summary: string;
+  create(options: SchemeOptions): Scheme;
+}

@@ -1,0 +1,120 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { isUserError } from '../errors';
+import { writeFileAtomic } from '../fs-atomic';
+import { encodePng, loadImage } from '../image';
+import { scoreImage } from '../metrics/score';
+import { rngFor } from '../phy/rng';
+import { schemeFactory } from '../schemes/registry';
+import type { Scheme, SchemeOptions } from '../schemes/scheme';
+import { PrepareCache, contentHash, type PrepareSource } from './prepare-cache';
+import type { MetricsRow } from './results';
+import { formatNumber } from './results';
+
+/** What every task of a sweep shares; plain data so that it can cross to a worker thread. */
+export interface SweepEnv {
+  dataset: string;
+  profile: string;
+  schemes: string[];
+  schemeOptions: SchemeOptions;
+  cacheDir: string;
+  /** Where sample reconstructions go, or null for none. */
+  samplesDir: string | null;
+  skipBad: boolean;
+}
+
+export interface CellSpec {
+  scheme: string;
+  snrDb: number;
+  seed: number;
+}
+
+/** All cells of one image: the unit of work handed to a worker. */
+export interface ImageTask {
+  id: string;
+  path: string;
+  cells: CellSpec[];
+  saveSamples: boolean;
+}
+
+export type TaskEvent =
+  | { kind: 'row'; row: MetricsRow }
+  | { kind: 'prepared'; scheme: string; image: string; ms: number; source: PrepareSource }
+  | { kind: 'bad-image'; image: string; message: string }
+  | { kind: 'task-done'; image: string };
+
+/** Runs the cells of one image; holds the schemes and caches for the life of a process/worker. */
+export class ImageTaskRunner {
+  private readonly schemes = new Map<string, Scheme>();
+  private readonly cache: PrepareCache;
+
+  constructor(private readonly env: SweepEnv) {
+    for (const name of env.schemes) this.schemes.set(name, schemeFactory(name).create(env.schemeOptions));
+    this.cache = new PrepareCache(env.cacheDir);
+  }
+
+  async run(task: ImageTask, emit: (e: TaskEvent) => void): Promise<void> {
+    const { env } = this;
+    let bytes: Buffer;
+    let source;
+    try {
+      bytes = fs.readFileSync(task.path);
+      source = await loadImage(bytes, task.path);
+    } catch (e) {
+      const message = isUserError(e) ? e.message : `cannot read image ${task.path}: ${(e as Error).message}`;
+      if (!env.skipBad) throw isUserError(e) ? e : new Error(message);
+      emit({ kind: 'bad-image', image: task.id, message });
+      emit({ kind: 'task-done', image: task.id });
+      return;
+    }
+    const hash = contentHash(bytes);
+    if (task.saveSamples && env.samplesDir) {
+      writeFileAtomic(path.join(env.samplesDir, 'source', `${task.id}.png`), await encodePng(source));
+    }
+    const firstSeed = Math.min(...task.cells.map((c) => c.seed));
+    for (const cell of task.cells) {
+      const scheme = this.schemes.get(cell.scheme);
+      if (!scheme) throw new Error(`scheme ${cell.scheme} is not part of this sweep`);
+      const t0 = performance.now();
+      const prepared = await this.cache.get(scheme, source, hash);
+      if (prepared.source !== 'memory') {
+        emit({ kind: 'prepared', scheme: scheme.name, image: task.id, ms: performance.now() - t0, source: prepared.source });
+      }
+      const t1 = performance.now();
+      const result = await scheme.transmit(prepared.value, {
+        snrDb: cell.snrDb,
+        seed: cell.seed,
+        rng: (stream) =>
+          rngFor({ dataset: env.dataset, image: task.id, scheme: scheme.name, snrDb: cell.snrDb, seed: cell.seed, stream }),
+      });
+      const scores = scoreImage(source, result.reconstruction);
+      const wallMs = performance.now() - t1;
+      emit({
+        kind: 'row',
+        row: {
+          dataset: env.dataset,
+          scheme: scheme.name,
+          profile: env.profile,
+          snr_db: cell.snrDb,
+          image: task.id,
+          seed: cell.seed,
+          cosine: null,
+          lpips: null,
+          bleu: null,
+          psnr: scores.psnr,
+          ms_ssim: scores.ms_ssim,
+          channel_symbols: result.channelSymbols,
+          bits_sent: result.bitsSent,
+          wall_ms: Math.round(wallMs * 10) / 10,
+        },
+      });
+      if (task.saveSamples && env.samplesDir && cell.seed === firstSeed) {
+        const base = path.join(env.samplesDir, scheme.name, `${task.id}_snr${formatNumber(cell.snrDb)}`);
+        writeFileAtomic(`${base}.png`, await encodePng(result.reconstruction));
+        if (result.texts) writeFileAtomic(`${base}.json`, JSON.stringify(result.texts, null, 2) + '\n');
+      }
+    }
+    this.cache.clearMemory();
+    emit({ kind: 'task-done', image: task.id });
+  }
+}

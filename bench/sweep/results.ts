@@ -1,0 +1,163 @@
+import * as fs from 'fs';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { UserError } from '../errors';
+import { meanCi95 } from './stats';
+
+/** Columns of metrics.csv, in order (DESIGN.md). An empty field means "does not apply". */
+export const METRICS_COLUMNS = [
+  'dataset', 'scheme', 'profile', 'snr_db', 'image', 'seed',
+  'cosine', 'lpips', 'bleu', 'psnr', 'ms_ssim', 'channel_symbols', 'bits_sent', 'wall_ms',
+] as const;
+
+/** The per-row quantities that summary.csv averages. */
+export const SUMMARY_METRICS = ['cosine', 'lpips', 'bleu', 'psnr', 'ms_ssim', 'channel_symbols'] as const;
+
+export type MetricName = (typeof SUMMARY_METRICS)[number];
+
+export interface MetricsRow {
+  dataset: string;
+  scheme: string;
+  profile: string;
+  snr_db: number;
+  image: string;
+  seed: number;
+  cosine: number | null;
+  lpips: number | null;
+  bleu: number | null;
+  psnr: number | null;
+  ms_ssim: number | null;
+  channel_symbols: number;
+  bits_sent: number | null;
+  wall_ms: number;
+}
+
+/** The identity of a cell; a results folder holds at most one row per key. */
+export function cellKey(r: Pick<MetricsRow, 'dataset' | 'scheme' | 'profile' | 'snr_db' | 'image' | 'seed'>): string {
+  return JSON.stringify([r.dataset, r.scheme, r.profile, r.snr_db, r.image, r.seed]);
+}
+
+/**
+ * Numbers are written with 10 significant digits: far below any metric's noise, and the same
+ * text for the same double on every platform, so identical runs give identical files.
+ */
+export function formatNumber(v: number | null): string {
+  if (v === null) return '';
+  if (v === Infinity) return 'inf';
+  if (v === -Infinity) return '-inf';
+  if (Number.isNaN(v)) return 'nan';
+  if (Number.isInteger(v)) return String(v);
+  return String(Number(v.toPrecision(10)));
+}
+
+function parseNumber(s: string, where: string): number | null {
+  if (s === '') return null;
+  if (s === 'inf') return Infinity;
+  if (s === '-inf') return -Infinity;
+  if (s === 'nan') return NaN;
+  const v = Number(s);
+  if (!Number.isFinite(v)) throw new UserError(`${where}: "${s}" is not a number`);
+  return v;
+}
+
+export function metricsHeader(): string {
+  return stringify([METRICS_COLUMNS as unknown as string[]]);
+}
+
+export function formatRow(r: MetricsRow): string {
+  return stringify([
+    METRICS_COLUMNS.map((c) => {
+      const v = r[c];
+      return typeof v === 'string' ? v : formatNumber(v);
+    }),
+  ]);
+}
+
+/**
+ * Reads metrics.csv. A last line without its newline is the row that was in flight when a run
+ * was killed: only complete lines are read, and `validBytes` says where they end so that the
+ * caller can cut the rest off.
+ */
+export function readMetrics(file: string): { rows: MetricsRow[]; validBytes: number } {
+  const text = fs.readFileSync(file, 'utf8');
+  const end = text.lastIndexOf('\n') + 1;
+  let records: string[][];
+  try {
+    records = parse(text.slice(0, end), { relax_column_count: true }) as string[][];
+  } catch (e) {
+    throw new UserError(`${file}: not valid CSV (${(e as Error).message.split('\n')[0]}); remove the damaged lines and use --resume`);
+  }
+  if (records.length === 0) return { rows: [], validBytes: 0 };
+  const header = records[0];
+  if (header.join(',') !== METRICS_COLUMNS.join(',')) {
+    throw new UserError(`${file}: header is not the metrics.csv header (${METRICS_COLUMNS.join(',')}); is this a multi-sc-bench results file?`);
+  }
+  const rows: MetricsRow[] = [];
+  for (let i = 1; i < records.length; i++) {
+    const f = records[i];
+    const where = `${file} line ${i + 1}`;
+    if (f.length !== METRICS_COLUMNS.length) {
+      throw new UserError(`${where}: ${f.length} fields, expected ${METRICS_COLUMNS.length}; the file was edited or damaged, remove that line and use --resume`);
+    }
+    const num = (j: number): number | null => parseNumber(f[j], where);
+    const req = (j: number): number => {
+      const v = num(j);
+      if (v === null) throw new UserError(`${where}: column ${METRICS_COLUMNS[j]} is empty`);
+      return v;
+    };
+    rows.push({
+      dataset: f[0], scheme: f[1], profile: f[2], snr_db: req(3), image: f[4], seed: req(5),
+      cosine: num(6), lpips: num(7), bleu: num(8), psnr: num(9), ms_ssim: num(10),
+      channel_symbols: req(11), bits_sent: num(12), wall_ms: req(13),
+    });
+  }
+  return { rows, validBytes: Buffer.byteLength(text.slice(0, end), 'utf8') };
+}
+
+/** Canonical row order: scheme, SNR, image, seed (dataset and profile are constant in a folder). */
+export function compareRows(a: MetricsRow, b: MetricsRow): number {
+  return (
+    cmp(a.dataset, b.dataset) || cmp(a.scheme, b.scheme) || cmp(a.profile, b.profile) ||
+    a.snr_db - b.snr_db || cmp(a.image, b.image) || a.seed - b.seed
+  );
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function formatMetricsCsv(rows: readonly MetricsRow[]): string {
+  return metricsHeader() + [...rows].sort(compareRows).map(formatRow).join('');
+}
+
+export const SUMMARY_COLUMNS = [
+  'dataset', 'scheme', 'profile', 'snr_db', 'n',
+  ...SUMMARY_METRICS.flatMap((m) => [`${m}_mean`, `${m}_ci95`]),
+];
+
+/** summary.csv: a row per (dataset, scheme, profile, SNR), mean and 95% CI of each metric. */
+export function formatSummaryCsv(rows: readonly MetricsRow[]): string {
+  const groups = new Map<string, MetricsRow[]>();
+  for (const r of [...rows].sort(compareRows)) {
+    const k = JSON.stringify([r.dataset, r.scheme, r.profile, r.snr_db]);
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  }
+  const records: string[][] = [SUMMARY_COLUMNS];
+  for (const g of groups.values()) {
+    const r0 = g[0];
+    const rec = [r0.dataset, r0.scheme, r0.profile, formatNumber(r0.snr_db), String(g.length)];
+    for (const m of SUMMARY_METRICS) {
+      const vals = g.map((r) => r[m]).filter((v): v is number => v !== null);
+      if (vals.length === 0) {
+        rec.push('', '');
+        continue;
+      }
+      const { mean, ci95 } = meanCi95(vals);
+      rec.push(formatNumber(mean), formatNumber(ci95));
+    }
+    records.push(rec);
+  }
+  return stringify(records);
+}

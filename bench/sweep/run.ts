@@ -1,0 +1,230 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { UserError } from '../errors';
+import { writeFileAtomic } from '../fs-atomic';
+import { metricSignatures } from '../metrics/score';
+import { createProgress } from '../progress';
+import { environmentInfo, gitState } from '../run-info';
+import { schemeFactory } from '../schemes/registry';
+import type { SchemeOptions } from '../schemes/scheme';
+import { inShard, type Shard } from './grid';
+import { runTasks } from './pool';
+import type { CellSpec, ImageTask, SweepEnv, TaskEvent } from './image-task';
+import { cellKey, formatMetricsCsv, formatRow, formatSummaryCsv, metricsHeader, readMetrics, type MetricsRow } from './results';
+
+export interface SweepImage {
+  id: string;
+  path: string;
+}
+
+export interface SweepConfig {
+  dataset: string;
+  /** Dataset split (VOC), recorded in run.json. */
+  split: string | null;
+  /** Folder the images came from, recorded in run.json. */
+  dataRoot: string;
+  images: SweepImage[];
+  /** Ids the split lists but the folder lacks (--skip-missing), recorded in run.json. */
+  missingImages: string[];
+  schemes: string[];
+  schemeOptions: SchemeOptions;
+  snrs: number[];
+  seeds: number;
+  profile: string;
+  out: string;
+  resume: boolean;
+  shard: Shard | null;
+  workers: number;
+  samples: number;
+  skipBad: boolean;
+  cacheDir: string;
+  quiet?: boolean;
+  /** The command line, for run.json. */
+  argv?: string[];
+}
+
+export interface SweepOutcome {
+  cellsTotal: number;
+  cellsRun: number;
+  cellsResumed: number;
+  badImages: { image: string; message: string }[];
+  wallMs: number;
+}
+
+/**
+ * The part of the configuration that changes the numbers. A resumed run must match the run it
+ * continues here, or its rows would mix two experiments in one folder.
+ */
+function resultConfig(cfg: SweepConfig, schemeConfigs: Record<string, unknown>): Record<string, unknown> {
+  return { dataset: cfg.dataset, split: cfg.split, profile: cfg.profile, schemes: schemeConfigs, metrics: metricSignatures() };
+}
+
+export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
+  const started = new Date();
+  const t0 = performance.now();
+  const schemeConfigs: Record<string, unknown> = {};
+  for (const name of cfg.schemes) schemeConfigs[name] = schemeFactory(name).create(cfg.schemeOptions).config;
+  const results = resultConfig(cfg, schemeConfigs);
+
+  fs.mkdirSync(cfg.out, { recursive: true });
+  const metricsFile = path.join(cfg.out, 'metrics.csv');
+  const runFile = path.join(cfg.out, 'run.json');
+  const done = new Set<string>();
+  if (fs.existsSync(metricsFile)) {
+    if (!cfg.resume) {
+      throw new UserError(`${metricsFile} already holds results: pass --resume to continue that run, or choose another --out`);
+    }
+    checkResumable(runFile, results);
+    const { rows, validBytes } = readMetrics(metricsFile);
+    // Cut off a row that was being written when the previous run was killed.
+    if (fs.statSync(metricsFile).size !== validBytes) fs.truncateSync(metricsFile, validBytes);
+    if (validBytes === 0) fs.writeFileSync(metricsFile, metricsHeader());
+    for (const r of rows) done.add(cellKey(r));
+  } else {
+    fs.writeFileSync(metricsFile, metricsHeader());
+  }
+
+  // Canonical cell order: image (dataset order), scheme, SNR, seed. Shards are slices of it.
+  const all: { image: SweepImage; imageIndex: number; cell: CellSpec }[] = [];
+  cfg.images.forEach((image, imageIndex) => {
+    for (const scheme of cfg.schemes)
+      for (const snrDb of cfg.snrs)
+        for (let seed = 0; seed < cfg.seeds; seed++) all.push({ image, imageIndex, cell: { scheme, snrDb, seed } });
+  });
+  const mine = all.filter((_, i) => inShard(i, all.length, cfg.shard));
+  const key = (image: string, c: CellSpec): string =>
+    cellKey({ dataset: cfg.dataset, scheme: c.scheme, profile: cfg.profile, snr_db: c.snrDb, image, seed: c.seed });
+  const todo = mine.filter((x) => !done.has(key(x.image.id, x.cell)));
+  const tasks: ImageTask[] = [];
+  for (const x of todo) {
+    const last = tasks[tasks.length - 1];
+    if (last && last.id === x.image.id) last.cells.push(x.cell);
+    else tasks.push({ id: x.image.id, path: x.image.path, cells: [x.cell], saveSamples: x.imageIndex < cfg.samples });
+  }
+
+  const runInfo = (status: string, extra: Record<string, unknown>): Record<string, unknown> => ({
+    tool: 'multi-sc-bench',
+    status,
+    started: started.toISOString(),
+    command: cfg.argv ?? null,
+    config: {
+      ...results,
+      data_root: cfg.dataRoot,
+      images: cfg.images.length,
+      snr_db: cfg.snrs,
+      seeds: cfg.seeds,
+      shard: cfg.shard ? `${cfg.shard.k}/${cfg.shard.n}` : null,
+      workers: cfg.workers,
+      samples: cfg.samples,
+      skip_bad: cfg.skipBad,
+    },
+    conventions: {
+      snr: 'Es/N0 per complex channel symbol, Es = 1, noise CN(0, N0) with N0 = 10^(-SNR/10), N0/2 per real component',
+      rng: 'xoshiro128** seeded by SHA-256 of [dataset, image, scheme, snr_db, seed, stream]',
+    },
+    environment: environmentInfo(),
+    git: gitState(),
+    models: [],
+    missing_images: cfg.missingImages,
+    ...extra,
+  });
+  writeFileAtomic(runFile, JSON.stringify(runInfo('running', {}), null, 2) + '\n');
+
+  const prepareMs: Record<string, { computed: number; from_disk: number; ms: number }> = {};
+  const badImages: { image: string; message: string }[] = [];
+  const fd = fs.openSync(metricsFile, 'a');
+  const progress = createProgress({ label: `${cfg.dataset}`, total: todo.length, quiet: cfg.quiet });
+  const env: SweepEnv = {
+    dataset: cfg.dataset,
+    profile: cfg.profile,
+    schemes: cfg.schemes,
+    schemeOptions: cfg.schemeOptions,
+    cacheDir: cfg.cacheDir,
+    samplesDir: cfg.samples > 0 ? path.join(cfg.out, 'samples') : null,
+    skipBad: cfg.skipBad,
+  };
+  let cellsRun = 0;
+  const onEvent = (e: TaskEvent): void => {
+    if (e.kind === 'row') {
+      // One write per row: a killed run loses at most the row in flight.
+      fs.writeSync(fd, formatRow(e.row));
+      cellsRun++;
+      progress.tick();
+    } else if (e.kind === 'prepared') {
+      const p = (prepareMs[e.scheme] ??= { computed: 0, from_disk: 0, ms: 0 });
+      if (e.source === 'disk') p.from_disk++;
+      else p.computed++;
+      p.ms += e.ms;
+    } else if (e.kind === 'bad-image') {
+      badImages.push({ image: e.image, message: e.message });
+      const skipped = todo.filter((x) => x.image.id === e.image).length;
+      progress.tick(skipped);
+      if (!cfg.quiet) process.stderr.write(`skipped ${e.image}: ${e.message}\n`);
+    }
+  };
+  try {
+    await runTasks(env, tasks, Math.max(1, Math.min(cfg.workers, tasks.length)), onEvent);
+  } finally {
+    fs.closeSync(fd);
+    progress.done();
+  }
+
+  const { rows } = readMetrics(metricsFile);
+  writeFileAtomic(metricsFile, formatMetricsCsv(rows));
+  writeFileAtomic(path.join(cfg.out, 'summary.csv'), formatSummaryCsv(rows));
+  const wallMs = performance.now() - t0;
+  const outcome: SweepOutcome = {
+    cellsTotal: mine.length,
+    cellsRun,
+    cellsResumed: mine.length - todo.length,
+    badImages,
+    wallMs,
+  };
+  writeFileAtomic(
+    runFile,
+    JSON.stringify(
+      runInfo('complete', {
+        finished: new Date().toISOString(),
+        skipped_bad_images: badImages,
+        timings: {
+          wall_ms: Math.round(wallMs),
+          cells_in_shard: outcome.cellsTotal,
+          cells_run: cellsRun,
+          cells_resumed: outcome.cellsResumed,
+          rows_in_file: rows.length,
+          prepare: prepareMs,
+          mean_cell_ms: cellsRun ? Math.round((rows.reduce((a, r) => a + r.wall_ms, 0) / rows.length) * 10) / 10 : null,
+          host_cpus: os.cpus().length,
+        },
+      }),
+      null,
+      2,
+    ) + '\n',
+  );
+  return outcome;
+}
+
+function checkResumable(runFile: string, current: Record<string, unknown>): void {
+  let prev: { config?: Record<string, unknown> };
+  try {
+    prev = JSON.parse(fs.readFileSync(runFile, 'utf8')) as typeof prev;
+  } catch {
+    throw new UserError(`cannot resume: ${runFile} is missing or unreadable, so the earlier run's settings are unknown; use a new --out`);
+  }
+  const c = prev.config ?? {};
+  for (const k of ['dataset', 'split', 'profile', 'metrics'] as const) {
+    if (JSON.stringify(c[k]) !== JSON.stringify(current[k])) {
+      throw new UserError(`cannot resume in ${path.dirname(runFile)}: ${k} was ${JSON.stringify(c[k])}, now ${JSON.stringify(current[k])}; use a new --out`);
+    }
+  }
+  const prevSchemes = (c.schemes ?? {}) as Record<string, unknown>;
+  const curSchemes = current.schemes as Record<string, unknown>;
+  for (const [name, conf] of Object.entries(curSchemes)) {
+    if (name in prevSchemes && JSON.stringify(prevSchemes[name]) !== JSON.stringify(conf)) {
+      throw new UserError(
+        `cannot resume in ${path.dirname(runFile)}: scheme ${name} was run with ${JSON.stringify(prevSchemes[name])}, now ${JSON.stringify(conf)}; use a new --out`,
+      );
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { analogDecode, analogEncode, analogFactory } from '../../baselines/analog/analog';
+import { UserError } from '../../bench/errors';
+import { createImage, type RgbImage } from '../../bench/image';
+import { psnr } from '../../bench/metrics/psnr';
+import { meanSymbolEnergy } from '../../bench/phy/complex';
+import { rngFor, rngFromText } from '../../bench/phy/rng';
+import type { Scheme } from '../../bench/schemes/scheme';
+
+function randomImage(w: number, h: number): RgbImage {
+  const r = rngFromText(`img${w}x${h}`);
+  const img = createImage(w, h);
+  // A smooth gradient plus noise: realistic first and second moments.
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let c = 0; c < 3; c++) img.data[(y * w + x) * 3 + c] = Math.min(255, Math.floor((x + y + c * 40) % 200) + r.int(50));
+  return img;
+}
+
+const ctx = (snrDb: number) => ({
+  snrDb,
+  seed: 0,
+  rng: (stream: string) => rngFor({ dataset: 't', image: 'i', scheme: 'analog', snrDb, seed: 0, stream }),
+});
+
+describe('analog scheme', () => {
+  const img = randomImage(33, 17); // 33·17·3 = 1683 values: odd, so the last Q is padding
+
+  test('symbols: two values per complex symbol, unit energy, k/n = 1/2', () => {
+    const p = analogEncode(img);
+    expect(p.symbols.length / 2).toBe(Math.ceil(1683 / 2));
+    expect(meanSymbolEnergy(p.symbols)).toBeCloseTo(1, 5);
+  });
+
+  test('a noiseless channel returns the image exactly (zf)', () => {
+    const p = analogEncode(img);
+    expect(analogDecode(p, p.symbols, 300, 'zf').data).toEqual(img.data);
+  });
+
+  test('PSNR rises with SNR and follows the analog bound for zf', async () => {
+    const scheme = analogFactory.create({ analogRx: 'zf' }) as Scheme;
+    const p = await scheme.prepare(img);
+    const values: number[] = [];
+    for (const snr of [0, 10, 20, 30]) {
+      const res = await scheme.transmit(p, ctx(snr));
+      expect(res.channelSymbols).toBe(842);
+      expect(res.bitsSent).toBeNull();
+      values.push(psnr(img, res.reconstruction));
+    }
+    for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThan(values[i - 1] + 5);
+    // zf error per value = noise/g with per-component variance N0/2: MSE(0..255) = 127.5²·N0/(2g²).
+    const { gain } = analogEncode(img);
+    const expected = 10 * Math.log10((255 * 255) / ((127.5 ** 2 * 0.01) / (2 * gain * gain)));
+    expect(Math.abs(values[2] - expected)).toBeLessThan(0.5);
+  });
+
+  test('LMMSE beats plain scaling at low SNR', async () => {
+    const mmse = analogFactory.create({ analogRx: 'mmse' });
+    const zf = analogFactory.create({ analogRx: 'zf' });
+    const pm = await mmse.prepare(img);
+    const pz = await zf.prepare(img);
+    const a = psnr(img, (await mmse.transmit(pm, ctx(0))).reconstruction);
+    const b = psnr(img, (await zf.transmit(pz, ctx(0))).reconstruction);
+    expect(a).toBeGreaterThan(b);
+  });
+
+  test('an unknown receiver is a UserError', () => {
+    expect(() => analogFactory.create({ analogRx: 'ml' })).toThrow(UserError);
+  });
+});
