@@ -159,6 +159,10 @@ async function main(argv: string[]): Promise<void> {
     .demandCommand(1, 'name a command: run, datasets or merge (see --help)')
     .strict()
     .parserConfiguration({ 'camel-case-expansion': true })
+    // A flag given twice keeps its last value, as in most CLIs (only positionals are lists).
+    .middleware((a) => {
+      for (const [k, v] of Object.entries(a)) if (k !== '_' && k !== 'dirs' && Array.isArray(v)) a[k] = v[v.length - 1];
+    }, true)
     .help()
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((msg, err) => {

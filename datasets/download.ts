@@ -52,7 +52,9 @@ export async function downloadVerified(req: DownloadRequest): Promise<void> {
       },
     });
     try {
-      await pipeline(response, hashing, fs.createWriteStream(part));
+      // Opened synchronously: a lazily opened stream could create the file after a failed
+      // pipeline was cleaned up, leaving a stray .part behind.
+      await pipeline(response, hashing, fs.createWriteStream(part, { fd: fs.openSync(part, 'w') }));
     } catch (e) {
       const announced = Number(response.headers['content-length']);
       const got = digester.digest().size;

@@ -33,11 +33,23 @@ export function cachedDatasetRoot(name: DatasetName, cacheDirOverride?: string):
   return path.join(datasetsCacheDir(cacheDirOverride), name);
 }
 
+/**
+ * A data folder the user named but that does not exist is a mistake to report, not a reason to
+ * quietly look elsewhere (or start a download).
+ */
+function namedBase(dir: string, origin: SearchPlace['origin']): SearchPlace {
+  const base = path.resolve(dir);
+  if (!isDirectory(base)) {
+    throw new UserError(`${origin} ${dir} is not a folder: point it at the folder that holds kodak24/ and voc2012/, or leave it unset to use the cache`);
+  }
+  return { base, origin };
+}
+
 export function searchPlaces(opts: LocateOptions): SearchPlace[] {
   const places: SearchPlace[] = [];
-  if (opts.dataDir) places.push({ base: path.resolve(opts.dataDir), origin: '--data-dir' });
+  if (opts.dataDir) places.push(namedBase(opts.dataDir, '--data-dir'));
   const env = process.env.MULTISC_DATA_DIR;
-  if (env && env.trim() !== '') places.push({ base: path.resolve(env), origin: 'MULTISC_DATA_DIR' });
+  if (env && env.trim() !== '') places.push(namedBase(env, 'MULTISC_DATA_DIR'));
   places.push({ base: datasetsCacheDir(opts.cacheDir), origin: 'cache' });
   return places;
 }
