@@ -1,9 +1,10 @@
 /**
  * Speed of the pixel metrics on two 768×512 Kodak images (kodim01 vs kodim02), one thread.
- * Run: `npx tsc -p . && node dist/bench/metrics/bench-image-metrics.js` (the data folder is
- * $MULTISC_DATA_DIR or /work/shared/datasets, holding kodak24/).
+ * Run: `npm run bench:metrics` (Kodak24 is found like `bench run` finds it: --data-dir is not
+ * taken here, so $MULTISC_DATA_DIR or the cache).
  */
 import * as path from 'path';
+import { ensureDataset } from '../../datasets';
 import { loadImage, RgbImage } from '../image';
 import { psnr } from './psnr';
 import { msSsim, ssim } from './ms-ssim';
@@ -21,7 +22,7 @@ function timeCalls(f: () => number, runs = 21): { median: number; min: number } 
 }
 
 async function main(): Promise<void> {
-  const dir = path.join(process.env.MULTISC_DATA_DIR ?? '/work/shared/datasets', 'kodak24');
+  const dir = (await ensureDataset('kodak24', { fetchIfMissing: true })).root;
   const a: RgbImage = await loadImage(path.join(dir, 'kodim01.png'));
   const b: RgbImage = await loadImage(path.join(dir, 'kodim02.png'));
   console.log(`images ${a.width}x${a.height} (kodim01 vs kodim02), node ${process.version}`);

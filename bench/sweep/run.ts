@@ -65,7 +65,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
   const t0 = performance.now();
   const schemeConfigs: Record<string, unknown> = {};
   for (const name of cfg.schemes) schemeConfigs[name] = schemeFactory(name).create(cfg.schemeOptions).config;
-  const results = resultConfig(cfg, schemeConfigs);
+  let results = resultConfig(cfg, schemeConfigs);
 
   fs.mkdirSync(cfg.out, { recursive: true });
   const metricsFile = path.join(cfg.out, 'metrics.csv');
@@ -75,7 +75,8 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
     if (!cfg.resume) {
       throw new UserError(`${metricsFile} already holds results: pass --resume to continue that run, or choose another --out`);
     }
-    checkResumable(runFile, results);
+    // The folder keeps the rows of the schemes run before, so run.json keeps their configs too.
+    results = { ...results, schemes: { ...checkResumable(runFile, results), ...schemeConfigs } };
     const { rows, validBytes } = readMetrics(metricsFile);
     // Cut off a row that was being written when the previous run was killed.
     if (fs.statSync(metricsFile).size !== validBytes) fs.truncateSync(metricsFile, validBytes);
@@ -205,7 +206,8 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
   return outcome;
 }
 
-function checkResumable(runFile: string, current: Record<string, unknown>): void {
+/** Throws unless the folder's earlier run is the same experiment; returns its scheme configs. */
+function checkResumable(runFile: string, current: Record<string, unknown>): Record<string, unknown> {
   let prev: { config?: Record<string, unknown> };
   try {
     prev = JSON.parse(fs.readFileSync(runFile, 'utf8')) as typeof prev;
@@ -227,4 +229,5 @@ function checkResumable(runFile: string, current: Record<string, unknown>): void
       );
     }
   }
+  return prevSchemes;
 }
