@@ -1,9 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { isUserError } from '../../bench/errors';
 import { fetchFileSet, fileSetImages, importFileSet, verifyFileSet } from '../../datasets/file-set';
 import { FileSetManifest, parseManifest, sourceUrl } from '../../datasets/manifest';
-import { listTree, removeTempDirs, sha256, tempDir, tinyPng } from './fixtures';
+import { listTree, removeTempDirs, sha256, tempDir, tinyPng, userError } from './fixtures';
 import { LocalServer, startLocalServer } from './local-server';
 
 /**
@@ -50,11 +49,6 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-async function userError(promise: Promise<unknown>): Promise<string> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  if (!isUserError(err)) throw err ?? new Error('expected a UserError, got success');
-  return err.message;
-}
 
 test('sourceUrl keeps the manifest URL unless a base URL replaces its folder', () => {
   const file = testManifest().files[0];

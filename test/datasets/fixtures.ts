@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
 import * as tar from 'tar';
+import { isUserError } from '../../bench/errors';
 
 /** Small test data made at test time: tiny images, temp folders, a VOC-style tree and tarball. */
 
@@ -118,4 +119,12 @@ export function expectedVocSubset(spec: VocTreeSpec): string[] {
     ...ids.filter((id) => !spec.withoutMask?.includes(id)).map((id) => `SegmentationClass/${id}.png`),
     `SegmentationObject/${ids[0]}.png`,
   ].sort();
+}
+
+/** Awaits a promise that must fail with a one-line UserError; returns its message. */
+export async function userError(promise: Promise<unknown>): Promise<string> {
+  const err = await promise.then(() => undefined, (e: unknown) => e);
+  if (!isUserError(err)) throw err ?? new Error('expected a UserError, got success');
+  expect(err.message).not.toContain('\n');
+  return err.message;
 }

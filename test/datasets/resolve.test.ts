@@ -1,9 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { isUserError } from '../../bench/errors';
 import { cacheDir, describeDatasets, ensureDataset, fetchDataset, resolveDataset, verifyDataset } from '../../datasets';
-import { makeVocTree, removeTempDirs, tempDir, writeFile } from './fixtures';
+import { makeVocTree, removeTempDirs, tempDir, writeFile, userError } from './fixtures';
 
 /** Where datasets are found, and how a found copy becomes an image list (missing files, splits, limit). */
 
@@ -30,12 +29,6 @@ function kodakBase(tag: string, omit: string[] = []): string {
   return base;
 }
 
-async function userError(promise: Promise<unknown>): Promise<string> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  if (!isUserError(err)) throw err ?? new Error('expected a UserError, got success');
-  expect(err.message).not.toContain('\n');
-  return err.message;
-}
 
 describe('cacheDir', () => {
   test('explicit value, then MULTISC_CACHE_DIR, then ~/.cache/multi-sc-bench', () => {

@@ -1,10 +1,9 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { isUserError } from '../../bench/errors';
 import { ArchiveManifest, parseManifest } from '../../datasets/manifest';
 import { fetchVoc, importVoc, verifyVoc } from '../../datasets/voc2012';
-import { expectedVocSubset, listTree, makeVocTarball, makeVocTree, md5, removeTempDirs, sha256, tarEntries, tempDir, VocTreeSpec, writeFile } from './fixtures';
+import { expectedVocSubset, listTree, makeVocTarball, makeVocTree, md5, removeTempDirs, sha256, tarEntries, tempDir, VocTreeSpec, writeFile, userError } from './fixtures';
 import { LocalServer, startLocalServer } from './local-server';
 
 /** The VOC code path on a synthetic archive with the official layout under VOCdevkit/VOC2012/. */
@@ -55,12 +54,6 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-async function userError(promise: Promise<unknown>): Promise<string> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  if (!isUserError(err)) throw err ?? new Error('expected a UserError, got success');
-  expect(err.message).not.toContain('\n');
-  return err.message;
-}
 
 function cacheLayout() {
   const cache = tempDir('voc-cache');
