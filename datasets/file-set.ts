@@ -2,12 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { UserError } from '../bench/errors';
 import { fewOf } from './format';
-import { describeMismatch, digestFile } from './hash';
-import { downloadVerified } from './download';
-import { isDirectory, isFile } from './files';
+import { describeMismatch, digestFile } from '../bench/fetch/hash';
+import { downloadVerified } from '../bench/fetch/download';
+import { isDirectory, isFile } from '../bench/fetch/files';
 import { FileSetManifest, RemoteFile, sourceUrl } from './manifest';
 import { copyFileAtomic, moveFilesIntoPlace, removeStaleTemps, sharedPartialDir } from './staging';
-import { logLine, startByteMeter, TransferOptions } from './transfer';
+import { logLine, startByteMeter, TransferOptions } from '../bench/fetch/transfer';
 import type { DatasetImage, FetchResult, VerifyReport } from './types';
 
 /**

@@ -19,24 +19,24 @@
  */
 import * as path from 'path';
 import { UserError } from '../bench/errors';
-import { cacheDir } from './cache-dir';
+import { cacheDir } from '../bench/fetch/cache-dir';
 import { fetchFileSet, fileSetImages, importFileSet, verifyFileSet } from './file-set';
 import { fewOf } from './format';
-import { describeFsFailure, isFile } from './files';
+import { describeFsFailure, isFile } from '../bench/fetch/files';
 import { cachedDatasetRoot, datasetNotFound, locateDataset, LocateOptions } from './locate';
 import { assertDatasetName, DATASET_NAMES, DatasetName, loadArchiveManifest, loadFileSetManifest, loadManifest } from './manifest';
-import { logLine, TransferOptions } from './transfer';
+import { logLine, TransferOptions } from '../bench/fetch/transfer';
 import type { DatasetImage, FetchResult, ResolvedDataset, VerifyReport } from './types';
 import { fetchVoc, importVoc, parseSplit, verifyVoc, vocImages, vocListing } from './voc2012';
 
-export { cacheDir } from './cache-dir';
+export { cacheDir } from '../bench/fetch/cache-dir';
 export { DATASET_NAMES, loadManifest } from './manifest';
 export type { DatasetName, DatasetManifest } from './manifest';
 export { VOC_SPLITS } from './voc2012';
 export type { VocSplit } from './voc2012';
 export { searchPlaces } from './locate';
 export type { LocateOptions, SearchPlace } from './locate';
-export type { TransferOptions, TransferProgress } from './transfer';
+export type { TransferOptions, TransferProgress } from '../bench/fetch/transfer';
 export type { DatasetImage, FetchResult, ResolvedDataset, VerifyReport } from './types';
 
 export interface ResolveOptions extends LocateOptions {

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { UserError } from '../bench/errors';
-import { cacheDir } from './cache-dir';
-import { isDirectory } from './files';
+import { cacheDir } from '../bench/fetch/cache-dir';
+import { isDirectory } from '../bench/fetch/files';
 import type { DatasetName } from './manifest';
 
 /**

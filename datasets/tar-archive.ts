@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import { Parser, ReadEntry, Unpack } from 'tar';
 import { UserError } from '../bench/errors';
-import { describeFsFailure } from './files';
-import type { ByteMeter } from './transfer';
+import { describeFsFailure } from '../bench/fetch/files';
+import type { ByteMeter } from '../bench/fetch/transfer';
 
 /**
  * Streaming reads of a (plain, uncompressed) tar archive with node-tar, feeding a byte meter so

@@ -1,14 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { UserError } from '../bench/errors';
-import { downloadVerified } from './download';
+import { downloadVerified } from '../bench/fetch/download';
 import { fewOf } from './format';
-import { describeMismatch, digestFile } from './hash';
-import { isDirectory, isFile } from './files';
+import { describeMismatch, digestFile } from '../bench/fetch/hash';
+import { isDirectory, isFile } from '../bench/fetch/files';
 import { ArchiveManifest, sourceUrl } from './manifest';
 import { copyFileAtomic, moveDirIntoPlace, privateStagingDir, removeStaleTemps } from './staging';
 import { extractTarFiles, readTarTexts } from './tar-archive';
-import { logLine, startByteMeter, TransferOptions } from './transfer';
+import { logLine, startByteMeter, TransferOptions } from '../bench/fetch/transfer';
 import type { DatasetImage, FetchResult, VerifyReport } from './types';
 
 /**

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { fetchFileSet, fileSetImages, importFileSet, verifyFileSet } from '../../datasets/file-set';
 import { FileSetManifest, parseManifest, sourceUrl } from '../../datasets/manifest';
 import { listTree, removeTempDirs, sha256, tempDir, tinyPng, userError } from './fixtures';
-import { LocalServer, startLocalServer } from './local-server';
+import { LocalServer, startLocalServer } from '../fetch/local-server';
 
 /**
  * The Kodak code path on a 3-file stand-in: a hand-made manifest whose URLs point at a closed port

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ensureDataset, fetchDataset, loadManifest, resolveDataset, verifyDataset } from '../../datasets';
 import { listTree, removeTempDirs, tempDir } from './fixtures';
-import { LocalServer, serveDirectory, startLocalServer } from './local-server';
+import { LocalServer, serveDirectory, startLocalServer } from '../fetch/local-server';
 
 /**
  * The real offline copies (MULTISC_DATA_DIR, else /work/shared/datasets): the manifests must

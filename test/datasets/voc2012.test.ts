@@ -4,7 +4,7 @@ import * as path from 'path';
 import { ArchiveManifest, parseManifest } from '../../datasets/manifest';
 import { fetchVoc, importVoc, verifyVoc } from '../../datasets/voc2012';
 import { expectedVocSubset, listTree, makeVocTarball, makeVocTree, md5, removeTempDirs, sha256, tarEntries, tempDir, VocTreeSpec, writeFile, userError } from './fixtures';
-import { LocalServer, startLocalServer } from './local-server';
+import { LocalServer, startLocalServer } from '../fetch/local-server';
 
 /** The VOC code path on a synthetic archive with the official layout under VOCdevkit/VOC2012/. */
 

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isUserError } from '../../bench/errors';
-import { downloadVerified } from '../../datasets/download';
-import { listTree, md5, removeTempDirs, sha256, tempDir, tinyPng } from './fixtures';
+import { downloadVerified } from '../../bench/fetch/download';
+import { listTree, md5, removeTempDirs, sha256, tempDir, tinyPng } from '../datasets/fixtures';
 import { LocalServer, startLocalServer } from './local-server';
 
 let server: LocalServer;

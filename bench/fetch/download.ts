@@ -4,7 +4,7 @@ import * as https from 'https';
 import * as path from 'path';
 import { Transform } from 'stream';
 import { pipeline } from 'stream/promises';
-import { UserError, isUserError } from '../bench/errors';
+import { UserError, isUserError } from '../errors';
 import { describeFsFailure } from './files';
 import { createDigester, describeMismatch, ExpectedIntegrity } from './hash';
 

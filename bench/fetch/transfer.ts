@@ -1,7 +1,7 @@
-import { createProgress } from '../bench/progress';
+import { createProgress } from '../progress';
 
 /**
- * How long-running dataset work (downloads, hashing, extraction) reports to the user: a byte
+ * How long-running fetch work (downloads, hashing, extraction) reports to the user: a byte
  * progress bar on stderr unless `quiet`, plus an optional callback for callers that draw their own.
  */
 export interface TransferOptions {

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 
-/** Small file-system helpers shared by the dataset modules. */
+/** Small file-system helpers shared by the dataset and model fetchers. */
 
 export function isFile(p: string): boolean {
   try {
