@@ -6,6 +6,7 @@ import { hideBin } from 'yargs/helpers';
 import { isUserError, UserError } from './errors';
 import { schemeNames } from './schemes/registry';
 import { parseList, parseShard, parseSnrGrid } from './sweep/grid';
+import { METRIC_NAMES, metricModelSetFrom, parseMetricList } from './metrics/score';
 import { mergeResults } from './sweep/merge';
 import { runSweep } from './sweep/run';
 import { cacheDir, DATASET_NAMES, describeDatasets, ensureDataset, fetchDataset, verifyDataset } from '../datasets';
@@ -59,6 +60,11 @@ async function main(argv: string[]): Promise<void> {
           .option('skip-bad', { type: 'boolean', default: false, describe: 'skip corrupt or unreadable images (recorded in run.json)' })
           .option('workers', { type: 'number', default: os.availableParallelism(), describe: 'worker threads (1 = run in this thread)' })
           .option('samples', { type: 'number', default: 3, describe: 'save reconstructions of the first N images for the report' })
+          .option('metrics', { type: 'string', default: METRIC_NAMES.join(','), describe: 'metrics to compute (a metric a scheme has no input for stays empty)' })
+          .option('metric-models', { type: 'string', describe: 'networks behind cosine/LPIPS: public (CLIP ViT-B/32, LPIPS-AlexNet) | offline (stand-ins)', defaultDescription: '$MULTISC_METRIC_MODELS or public' })
+          .option('models-dir', { type: 'string', describe: 'folder holding model files (else $MULTISC_MODELS_DIR, else the cache)' })
+          .option('threads', { type: 'number', default: 1, describe: 'ONNX Runtime intra-op threads per worker' })
+          .option('device', { type: 'string', default: 'cpu', describe: 'ONNX Runtime device: cpu | cuda (no silent fallback)' })
           .option('analog-rx', { type: 'string', default: 'mmse', describe: 'analog receiver: mmse (linear MMSE) | zf (plain scaling)' })
           .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' }),
       async (a) => {
@@ -76,6 +82,10 @@ async function main(argv: string[]): Promise<void> {
         const samples = positiveInt(a.samples, '--samples', 0);
         const limit = a.limit === undefined ? undefined : positiveInt(a.limit, '--limit');
         const shard = a.shard === undefined ? null : parseShard(a.shard);
+        const metrics = parseMetricList(a.metrics);
+        const metricModels = metricModelSetFrom(a['metric-models']);
+        if (a.device !== 'cpu' && a.device !== 'cuda') throw new UserError(`--device ${a.device}: use cpu or cuda`);
+        const threads = positiveInt(a.threads, '--threads');
         const cache = a['cache-dir'] ?? cacheDir();
         const ds = await ensureDataset(a.dataset, {
           dataDir: a['data-dir'],
@@ -104,6 +114,7 @@ async function main(argv: string[]): Promise<void> {
           samples,
           skipBad: a['skip-bad'],
           cacheDir: cache,
+          scorer: { metrics, metricModels, session: { modelsDir: a['models-dir'], cacheDir: cache, threads, device: a.device } },
           quiet: a.quiet,
           argv,
         });

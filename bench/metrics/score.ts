@@ -1,18 +1,109 @@
+import { UserError } from '../errors';
 import type { RgbImage } from '../image';
+import type { SessionOptions } from '../models/session';
+import { BLEU_SIGNATURE, bleuScore } from './bleu';
+import { cosineSimilarity, createImageEmbedder, type ImageEmbedder } from './cosine';
+import { createLpips, type PerceptualMetric } from './lpips';
 import { MS_SSIM_SIGNATURE, msSsim } from './ms-ssim';
 import { PSNR_SIGNATURE, psnr } from './psnr';
 
-/** The image-quality columns every row gets; model-based metrics join here as they land. */
-export interface ImageScores {
-  psnr: number;
-  ms_ssim: number;
+/**
+ * What a row is scored with. The model-based metrics (cosine, LPIPS) use the models of one
+ * metric-model set for a whole results folder: `public` (the published networks) or `offline`
+ * (the stand-ins of shared/models), never a mix.
+ */
+export const METRIC_NAMES = ['cosine', 'lpips', 'bleu', 'psnr', 'ms_ssim'] as const;
+export type ScoreName = (typeof METRIC_NAMES)[number];
+
+export const METRIC_MODEL_SETS = {
+  offline: { lpips: 'lpips-squeeze-caffe', cosine: 'squeezenet11-caffe-embed' },
+  public: { lpips: 'lpips-alex', cosine: 'clip-vit-b32-image' },
+} as const;
+export type MetricModelSet = keyof typeof METRIC_MODEL_SETS;
+
+/** --metric-models, else MULTISC_METRIC_MODELS, else `public`. */
+export function metricModelSetFrom(flag: string | undefined): MetricModelSet {
+  const value = flag ?? (process.env.MULTISC_METRIC_MODELS?.trim() || 'public');
+  if (value !== 'public' && value !== 'offline') {
+    throw new UserError(`metric models "${value}" (--metric-models or MULTISC_METRIC_MODELS): use public or offline`);
+  }
+  return value;
 }
 
-export function scoreImage(source: RgbImage, reconstruction: RgbImage): ImageScores {
-  return { psnr: psnr(source, reconstruction), ms_ssim: msSsim(source, reconstruction) };
+export function parseMetricList(text: string): ScoreName[] {
+  const names = text.split(',').map((t) => t.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!(METRIC_NAMES as readonly string[]).includes(n)) {
+      throw new UserError(`--metrics: unknown metric "${n}"; choose from ${METRIC_NAMES.join(', ')}`);
+    }
+  }
+  if (names.length === 0) throw new UserError('--metrics is empty: name at least one metric');
+  return names as ScoreName[];
 }
 
-/** Signatures of the metrics behind the columns, stored in run.json (sacreBLEU-style). */
-export function metricSignatures(): Record<string, string> {
-  return { psnr: PSNR_SIGNATURE, ms_ssim: MS_SSIM_SIGNATURE };
+export interface ScorerConfig {
+  metrics: readonly ScoreName[];
+  metricModels: MetricModelSet;
+  session: SessionOptions;
+}
+
+export type Scores = Record<ScoreName, number | null>;
+
+/** The source side of the comparison, computed once per image. */
+export interface ScoredSource {
+  image: RgbImage;
+  embedding: Float32Array | null;
+}
+
+export class ImageScorer {
+  private constructor(
+    private readonly cfg: ScorerConfig,
+    private readonly lpips: PerceptualMetric | null,
+    private readonly embedder: ImageEmbedder | null,
+  ) {}
+
+  static async create(cfg: ScorerConfig): Promise<ImageScorer> {
+    const models = METRIC_MODEL_SETS[cfg.metricModels];
+    const lpips = cfg.metrics.includes('lpips') ? await createLpips(models.lpips, cfg.session) : null;
+    const embedder = cfg.metrics.includes('cosine') ? await createImageEmbedder(models.cosine, cfg.session) : null;
+    return new ImageScorer(cfg, lpips, embedder);
+  }
+
+  /** The signature of each selected metric (stored in run.json; a resumed run must match). */
+  signatures(): Record<string, string> {
+    const s: Record<string, string> = {};
+    for (const m of this.cfg.metrics) {
+      if (m === 'psnr') s.psnr = PSNR_SIGNATURE;
+      else if (m === 'ms_ssim') s.ms_ssim = MS_SSIM_SIGNATURE;
+      else if (m === 'lpips') s.lpips = (this.lpips as PerceptualMetric).signature;
+      else if (m === 'cosine') s.cosine = (this.embedder as ImageEmbedder).signature;
+      else s.bleu = BLEU_SIGNATURE;
+    }
+    return s;
+  }
+
+  /** The model ids behind the scores. */
+  modelIds(): string[] {
+    return [this.lpips?.modelId, this.embedder?.modelId].filter((x): x is string => Boolean(x));
+  }
+
+  async prepareSource(image: RgbImage): Promise<ScoredSource> {
+    return { image, embedding: this.embedder ? (await this.embedder.embed([image]))[0] : null };
+  }
+
+  /**
+   * Scores a reconstruction; `texts` (text schemes) adds BLEU of the sent against the corrected
+   * text, sentence BLEU-4 with sacreBLEU's defaults, on 0..1.
+   */
+  async score(src: ScoredSource, reconstruction: RgbImage, texts?: { sent: string; corrected: string }): Promise<Scores> {
+    const want = (m: ScoreName) => this.cfg.metrics.includes(m);
+    return {
+      psnr: want('psnr') ? psnr(src.image, reconstruction) : null,
+      ms_ssim: want('ms_ssim') ? msSsim(src.image, reconstruction) : null,
+      lpips: this.lpips ? await this.lpips.distance(src.image, reconstruction) : null,
+      cosine:
+        this.embedder && src.embedding ? cosineSimilarity(src.embedding, (await this.embedder.embed([reconstruction]))[0]) : null,
+      bleu: want('bleu') && texts ? bleuScore(texts.sent, texts.corrected, 'sacrebleu-sentence') : null,
+    };
+  }
 }

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { isUserError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import { encodePng, loadImage } from '../image';
-import { scoreImage } from '../metrics/score';
+import { ImageScorer, type ScorerConfig } from '../metrics/score';
 import { rngFor } from '../phy/rng';
 import { schemeFactory } from '../schemes/registry';
 import type { Scheme, SchemeOptions } from '../schemes/scheme';
@@ -18,6 +18,7 @@ export interface SweepEnv {
   schemes: string[];
   schemeOptions: SchemeOptions;
   cacheDir: string;
+  scorer: ScorerConfig;
   /** Where sample reconstructions go, or null for none. */
   samplesDir: string | null;
   skipBad: boolean;
@@ -47,6 +48,7 @@ export type TaskEvent =
 export class ImageTaskRunner {
   private readonly schemes = new Map<string, Scheme>();
   private readonly cache: PrepareCache;
+  private scorer: Promise<ImageScorer> | null = null;
 
   constructor(private readonly env: SweepEnv) {
     for (const name of env.schemes) this.schemes.set(name, schemeFactory(name).create(env.schemeOptions));
@@ -68,6 +70,9 @@ export class ImageTaskRunner {
       return;
     }
     const hash = contentHash(bytes);
+    this.scorer ??= ImageScorer.create(env.scorer);
+    const scorer = await this.scorer;
+    const scored = await scorer.prepareSource(source);
     if (task.saveSamples && env.samplesDir) {
       writeFileAtomic(path.join(env.samplesDir, 'source', `${task.id}.png`), await encodePng(source));
     }
@@ -87,7 +92,7 @@ export class ImageTaskRunner {
         rng: (stream) =>
           rngFor({ dataset: env.dataset, image: task.id, scheme: scheme.name, snrDb: cell.snrDb, seed: cell.seed, stream }),
       });
-      const scores = scoreImage(source, result.reconstruction);
+      const scores = await scorer.score(scored, result.reconstruction, result.texts);
       const wallMs = performance.now() - t1;
       emit({
         kind: 'row',
@@ -98,11 +103,7 @@ export class ImageTaskRunner {
           snr_db: cell.snrDb,
           image: task.id,
           seed: cell.seed,
-          cosine: null,
-          lpips: null,
-          bleu: null,
-          psnr: scores.psnr,
-          ms_ssim: scores.ms_ssim,
+          ...scores,
           channel_symbols: result.channelSymbols,
           bits_sent: result.bitsSent,
           wall_ms: Math.round(wallMs * 10) / 10,

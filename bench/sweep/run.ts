@@ -3,7 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
-import { metricSignatures } from '../metrics/score';
+import { ImageScorer, type ScorerConfig } from '../metrics/score';
+import { modelSession } from '../models/session';
 import { createProgress } from '../progress';
 import { environmentInfo, gitState } from '../run-info';
 import { schemeFactory } from '../schemes/registry';
@@ -39,6 +40,7 @@ export interface SweepConfig {
   samples: number;
   skipBad: boolean;
   cacheDir: string;
+  scorer: ScorerConfig;
   quiet?: boolean;
   /** The command line, for run.json. */
   argv?: string[];
@@ -56,8 +58,8 @@ export interface SweepOutcome {
  * The part of the configuration that changes the numbers. A resumed run must match the run it
  * continues here, or its rows would mix two experiments in one folder.
  */
-function resultConfig(cfg: SweepConfig, schemeConfigs: Record<string, unknown>): Record<string, unknown> {
-  return { dataset: cfg.dataset, split: cfg.split, profile: cfg.profile, schemes: schemeConfigs, metrics: metricSignatures() };
+function resultConfig(cfg: SweepConfig, schemeConfigs: Record<string, unknown>, signatures: Record<string, string>): Record<string, unknown> {
+  return { dataset: cfg.dataset, split: cfg.split, profile: cfg.profile, schemes: schemeConfigs, metrics: signatures };
 }
 
 export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
@@ -65,7 +67,15 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
   const t0 = performance.now();
   const schemeConfigs: Record<string, unknown> = {};
   for (const name of cfg.schemes) schemeConfigs[name] = schemeFactory(name).create(cfg.schemeOptions).config;
-  let results = resultConfig(cfg, schemeConfigs);
+  // Loading the metric models here fails fast, before any cell runs, if one is missing or wrong.
+  const scorer = await ImageScorer.create(cfg.scorer);
+  const models = await Promise.all(
+    scorer.modelIds().map(async (id) => {
+      const { file } = await modelSession(id, cfg.scorer.session);
+      return { id, sha256: file.sha256, path: file.path, source: file.source.kind };
+    }),
+  );
+  let results = resultConfig(cfg, schemeConfigs, scorer.signatures());
 
   fs.mkdirSync(cfg.out, { recursive: true });
   const metricsFile = path.join(cfg.out, 'metrics.csv');
@@ -126,7 +136,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
     },
     environment: environmentInfo(),
     git: gitState(),
-    models: [],
+    models,
     missing_images: cfg.missingImages,
     ...extra,
   });
@@ -144,6 +154,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
     cacheDir: cfg.cacheDir,
     samplesDir: cfg.samples > 0 ? path.join(cfg.out, 'samples') : null,
     skipBad: cfg.skipBad,
+    scorer: cfg.scorer,
   };
   let cellsRun = 0;
   const onEvent = (e: TaskEvent): void => {

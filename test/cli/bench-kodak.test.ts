@@ -17,7 +17,7 @@ d('bench run on Kodak24 (analog)', () => {
     const work = tempDir('kodak');
     const out = path.join(work, 'r');
     const env = { ...cliEnv(path.join(work, 'cache')), MULTISC_DATA_DIR: dataDir };
-    const r = runCli(['run', '--dataset', 'kodak24', '--schemes', 'analog', '--snr', '0,10,20', '--limit', '3', '--out', out, '--quiet'], env);
+    const r = runCli(['run', '--dataset', 'kodak24', '--schemes', 'analog', '--metrics', 'psnr', '--snr', '0,10,20', '--limit', '3', '--out', out, '--quiet'], env);
     expect(r.status).toBe(0);
     const file = path.join(out, 'metrics.csv');
     const images = column(file, 'image');

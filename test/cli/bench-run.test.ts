@@ -10,7 +10,7 @@ d('bench run end to end (analog, synthetic Kodak-named images)', () => {
   let env: NodeJS.ProcessEnv;
   let work: string;
   const base = (out: string, ...more: string[]) => [
-    'run', '--dataset', 'kodak24', '--data-dir', dataDir, '--schemes', 'analog', '--out', out, '--quiet', ...more,
+    'run', '--dataset', 'kodak24', '--data-dir', dataDir, '--schemes', 'analog', '--metrics', 'psnr,ms_ssim', '--out', out, '--quiet', ...more,
   ];
 
   beforeAll(async () => {
@@ -124,6 +124,9 @@ d('bench run end to end (analog, synthetic Kodak-named images)', () => {
       ['a missing data dir', ['--data-dir', '/nonexistent/multisc'], /--data-dir \/nonexistent\/multisc is not a folder/],
       ['an unknown flag', ['--snrr', '3'], /Unknown argument/],
       ['a bad shard', ['--shard', '3/2'], /--shard "3\/2"/],
+      ['an unknown metric', ['--metrics', 'psnr,fid'], /--metrics: unknown metric "fid"/],
+      ['a missing models dir', ['--metrics', 'lpips', '--models-dir', '/nonexistent/models'], /--models-dir \/nonexistent\/models is not a folder/],
+      ['a changed metric set on resume', ['--metrics', 'psnr'], /cannot resume in .*: metrics was/],
     ];
     test.each(cases)('%s', (_, args, message) => {
       const a = [...base(out, '--resume', '--limit', '2'), ...args];
@@ -149,7 +152,7 @@ d('bench run end to end (analog, synthetic Kodak-named images)', () => {
       const victim = path.join(badData, 'kodak24', 'kodim02.png');
       const bytes = fs.readFileSync(victim);
       fs.writeFileSync(victim, bytes.subarray(0, Math.floor(bytes.length / 2)));
-      const bad = ['run', '--dataset', 'kodak24', '--data-dir', badData, '--schemes', 'analog', '--quiet', '--snr', '0,10', '--limit', '3', '--workers', '1'];
+      const bad = ['run', '--dataset', 'kodak24', '--data-dir', badData, '--schemes', 'analog', '--metrics', 'psnr', '--quiet', '--snr', '0,10', '--limit', '3', '--workers', '1'];
       const partial = path.join(work, 'corrupt');
       const r = runCli([...bad, '--out', partial], env);
       expect(r.status).toBe(1);

