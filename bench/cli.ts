@@ -7,11 +7,16 @@ import { isUserError, UserError } from './errors';
 import { schemeNames } from './schemes/registry';
 import { parseList, parseShard, parseSnrGrid } from './sweep/grid';
 import { METRIC_NAMES, metricModelSetFrom, parseMetricList } from './metrics/score';
+import { BLEU_VARIANTS } from './metrics/bleu';
+import { runMetricCommand, type MetricCommandName } from './metrics/metric-command';
+import { describeModels, selectModels } from './models/listing';
+import { fetchModel, locateModel, sourceLabel } from './models/store';
 import { mergeResults } from './sweep/merge';
 import { runSweep } from './sweep/run';
 import { cacheDir, DATASET_NAMES, describeDatasets, ensureDataset, fetchDataset, verifyDataset } from '../datasets';
 
 const PROFILES = ['lite', 'paper'];
+const LIST_POSITIONALS = new Set(['_', 'dirs', 'files', 'ids']);
 
 function positiveInt(v: unknown, flag: string, min = 1): number {
   const n = Number(v);
@@ -155,6 +160,70 @@ async function main(argv: string[]): Promise<void> {
       },
     )
     .command(
+      'models <action> [ids..]',
+      'list, fetch or verify the model files (registry: bench/models/registry.ts)',
+      (y) =>
+        y
+          .positional('action', { type: 'string', choices: ['list', 'fetch', 'verify'], describe: 'what to do' })
+          .positional('ids', { type: 'string', array: true, describe: 'model ids (default: all of --profile)' })
+          .option('profile', { type: 'string', describe: 'only the models of this profile: lite | paper' })
+          .option('models-dir', { type: 'string', describe: 'folder holding model files (else $MULTISC_MODELS_DIR)' })
+          .option('cache-dir', { type: 'string', describe: 'cache folder', defaultDescription: '$MULTISC_CACHE_DIR or ~/.cache/multi-sc-bench' }),
+      async (a) => {
+        const opts = { modelsDir: a['models-dir'], cacheDir: a['cache-dir'] };
+        const ids = selectModels(a.ids as string[] | undefined, a.profile);
+        if (a.action === 'list') {
+          for (const line of await describeModels(ids, opts)) console.log(line);
+        } else if (a.action === 'fetch') {
+          for (const id of ids) {
+            const m = await fetchModel(id, opts);
+            console.log(`${id}: ${m.path} (${m.origin}, ${sourceLabel(m.source)})`);
+          }
+        } else {
+          let bad = 0;
+          for (const id of ids) {
+            try {
+              const m = await locateModel(id, opts);
+              console.log(`${id}: OK sha256 ${m.sha256} (${sourceLabel(m.source)})`);
+            } catch (e) {
+              if (!isUserError(e)) throw e;
+              bad++;
+              console.log(`${id}: FAIL ${e.message}`);
+            }
+          }
+          if (bad) throw new UserError(`${bad} of ${ids.length} model(s) missing or corrupt (see above)`);
+        }
+      },
+    )
+    .command(
+      'metric <name> [files..]',
+      'score two images (lpips, cosine, psnr, ms-ssim) or two text files (bleu)',
+      (y) =>
+        y
+          .positional('name', { type: 'string', choices: ['lpips', 'cosine', 'psnr', 'ms-ssim', 'bleu'], describe: 'metric' })
+          .positional('files', { type: 'string', array: true, describe: 'A.png B.png' })
+          .option('ref', { type: 'string', describe: 'bleu: reference text file, one sentence per line' })
+          .option('hyp', { type: 'string', describe: 'bleu: hypothesis text file, one sentence per line' })
+          .option('variant', { type: 'string', default: 'sacrebleu', describe: `bleu: ${BLEU_VARIANTS.join(' | ')}` })
+          .option('metric-models', { type: 'string', describe: 'public | offline', defaultDescription: '$MULTISC_METRIC_MODELS or public' })
+          .option('models-dir', { type: 'string', describe: 'folder holding model files (else $MULTISC_MODELS_DIR)' })
+          .option('threads', { type: 'number', default: 2, describe: 'ONNX Runtime intra-op threads' })
+          .option('signature', { type: 'boolean', default: false, describe: 'also print the metric signature' }),
+      async (a) => {
+        const r = await runMetricCommand({
+          name: a.name as MetricCommandName,
+          files: (a.files as string[] | undefined) ?? [],
+          ref: a.ref,
+          hyp: a.hyp,
+          variant: a.variant,
+          metricModels: metricModelSetFrom(a['metric-models']),
+          session: { modelsDir: a['models-dir'], threads: positiveInt(a.threads, '--threads') },
+        });
+        console.log(r.value);
+        if (a.signature) console.log(r.signature);
+      },
+    )
+    .command(
       'merge <dirs..>',
       'combine the results folders of a sharded run into one',
       (y) =>
@@ -167,12 +236,12 @@ async function main(argv: string[]): Promise<void> {
         console.log(`${a.out}: merged ${r.rows} rows from shards ${r.shards.join(', ')}${missing}`);
       },
     )
-    .demandCommand(1, 'name a command: run, datasets or merge (see --help)')
+    .demandCommand(1, 'name a command: run, datasets, models, metric or merge (see --help)')
     .strict()
     .parserConfiguration({ 'camel-case-expansion': true })
-    // A flag given twice keeps its last value, as in most CLIs (only positionals are lists).
+    // A flag given twice keeps its last value, as in most CLIs (only the list positionals are lists).
     .middleware((a) => {
-      for (const [k, v] of Object.entries(a)) if (k !== '_' && k !== 'dirs' && Array.isArray(v)) a[k] = v[v.length - 1];
+      for (const [k, v] of Object.entries(a)) if (!LIST_POSITIONALS.has(k) && Array.isArray(v)) a[k] = v[v.length - 1];
     }, true)
     .help()
     .wrap(Math.min(110, process.stdout.columns || 110))

@@ -1,5 +1,6 @@
 /**
- * Speed of the pixel metrics on two 768×512 Kodak images (kodim01 vs kodim02), one thread.
+ * Speed of the metrics on two 768×512 Kodak images (kodim01 vs kodim02): the pixel metrics on
+ * one thread, LPIPS and cosine (both embeddings) on 1 and 2 ONNX Runtime threads.
  * Run: `npm run bench:metrics` (Kodak24 is found like `bench run` finds it: --data-dir is not
  * taken here, so $MULTISC_DATA_DIR or the cache).
  */
@@ -7,7 +8,10 @@ import * as path from 'path';
 import { ensureDataset } from '../../datasets';
 import { loadImage, RgbImage } from '../image';
 import { psnr } from './psnr';
+import { cosineSimilarity, createImageEmbedder } from './cosine';
+import { createLpips } from './lpips';
 import { msSsim, ssim } from './ms-ssim';
+import { METRIC_MODEL_SETS, metricModelSetFrom } from './score';
 
 /** Median and fastest wall time of one call over `runs` calls (the JIT is warmed up beforehand). */
 function timeCalls(f: () => number, runs = 21): { median: number; min: number } {
@@ -37,6 +41,29 @@ async function main(): Promise<void> {
     const t = timeCalls(f);
     const value = f().toFixed(6);
     console.log(`${name.padEnd(8)} ${t.median.toFixed(2).padStart(7)} ms/pair (median; fastest ${t.min.toFixed(2)})   value ${value}`);
+  }
+  // The model metrics, with the metric-model set of --metric-models / MULTISC_METRIC_MODELS.
+  const models = METRIC_MODEL_SETS[metricModelSetFrom(undefined)];
+  for (const threads of [1, 2]) {
+    const lpips = await createLpips(models.lpips, { threads });
+    const embedder = await createImageEmbedder(models.cosine, { threads });
+    const timed = async (name: string, f: () => Promise<number>): Promise<void> => {
+      for (let i = 0; i < 2; i++) await f();
+      const times: number[] = [];
+      let value = 0;
+      for (let r = 0; r < 7; r++) {
+        const t0 = process.hrtime.bigint();
+        value = await f();
+        times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+      times.sort((p, q) => p - q);
+      console.log(`${name.padEnd(8)} ${times[3].toFixed(1).padStart(7)} ms/pair (median of 7, ${threads} thread(s); fastest ${times[0].toFixed(1)})   value ${value.toFixed(6)}`);
+    };
+    await timed('lpips', () => lpips.distance(a, b));
+    await timed('cosine', async () => {
+      const [ea, eb] = await embedder.embed([a, b]);
+      return cosineSimilarity(ea, eb);
+    });
   }
 }
 

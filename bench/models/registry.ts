@@ -152,7 +152,7 @@ export const MODELS: readonly ModelEntry[] = [
   {
     id: 'lpips-alex',
     role: 'perceptual-metric',
-    profiles: ['lite', 'paper'],
+    profiles: ['paper'],
     fileName: 'lpips_alex.onnx',
     description: 'LPIPS v0.1 with the AlexNet backbone (lpips.LPIPS(net="alex")), exported to ONNX, ScalingLayer inside',
     inputs: [
@@ -178,7 +178,7 @@ export const MODELS: readonly ModelEntry[] = [
   {
     id: 'clip-vit-b32-image',
     role: 'image-embedder',
-    profiles: ['lite', 'paper'],
+    profiles: ['paper'],
     fileName: 'clip_vit_b32_vision.onnx',
     description: 'CLIP ViT-B/32 (openai/clip-vit-base-patch32) vision tower with projection: 512-d image embeddings',
     inputs: [{ name: 'pixel_values', type: 'float32', shape: ['n', 3, 224, 224] }],
