@@ -62,6 +62,14 @@ export class ImageScorer {
     private readonly embedder: ImageEmbedder | null,
   ) {}
 
+  /** The model ids a configuration needs (to fetch them before a sweep starts). */
+  static requiredModels(cfg: ScorerConfig): string[] {
+    const models = METRIC_MODEL_SETS[cfg.metricModels];
+    return [cfg.metrics.includes('lpips') ? models.lpips : null, cfg.metrics.includes('cosine') ? models.cosine : null].filter(
+      (x): x is (typeof models)[keyof typeof models] => x !== null,
+    );
+  }
+
   static async create(cfg: ScorerConfig): Promise<ImageScorer> {
     const models = METRIC_MODEL_SETS[cfg.metricModels];
     const lpips = cfg.metrics.includes('lpips') ? await createLpips(models.lpips, cfg.session) : null;

@@ -73,7 +73,7 @@ export interface ModelEntry {
 /** (x/255 − 0.5)/0.5, i.e. RGB in [−1, 1], at the image's own size. */
 const RGB_PM1_FULL: ImageInputSpec = { channels: 'RGB', mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5], size: 'full' };
 
-export const MODELS: readonly ModelEntry[] = [
+const BUILT_IN: readonly ModelEntry[] = [
   {
     id: 'isnet-general',
     role: 'segmenter',
@@ -255,6 +255,21 @@ export const MODELS: readonly ModelEntry[] = [
     notes: 'offline stand-in for CLIP image embeddings; cosine of these embeddings is not CLIP cosine',
   },
 ];
+
+const registered: ModelEntry[] = [...BUILT_IN];
+
+/** Every model the harness knows: the built-in table plus any added with `registerModel`. */
+export const MODELS: readonly ModelEntry[] = registered;
+
+/**
+ * Adds a model (a user's own network, or a test fixture). Its id must be new: a result names
+ * models by id, so one id never means two files.
+ */
+export function registerModel(entry: ModelEntry): void {
+  if (registered.some((m) => m.id === entry.id)) throw new UserError(`model id "${entry.id}" is already registered`);
+  if (entry.sources.length === 0) throw new UserError(`model "${entry.id}" needs at least one source`);
+  registered.push(entry);
+}
 
 export function modelIds(): string[] {
   return MODELS.map((m) => m.id);

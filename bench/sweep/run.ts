@@ -5,6 +5,7 @@ import { UserError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import { ImageScorer, type ScorerConfig } from '../metrics/score';
 import { modelSession } from '../models/session';
+import { fetchModel } from '../models/store';
 import { createProgress } from '../progress';
 import { environmentInfo, gitState } from '../run-info';
 import { schemeFactory } from '../schemes/registry';
@@ -67,7 +68,9 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
   const t0 = performance.now();
   const schemeConfigs: Record<string, unknown> = {};
   for (const name of cfg.schemes) schemeConfigs[name] = schemeFactory(name).create(cfg.schemeOptions).config;
-  // Loading the metric models here fails fast, before any cell runs, if one is missing or wrong.
+  // Models are fetched (where they have a public source) and loaded before any cell runs, so a
+  // missing or wrong one stops the run at once with one line.
+  for (const id of ImageScorer.requiredModels(cfg.scorer)) await fetchModel(id, cfg.scorer.session);
   const scorer = await ImageScorer.create(cfg.scorer);
   const models = await Promise.all(
     scorer.modelIds().map(async (id) => {
