@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import * as os from 'os';
 import * as path from 'path';
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isUserError, UserError } from './errors';
-import { schemeNames } from './schemes/registry';
+import { schemeNames, schemeOptionSpecs } from './schemes/registry';
 import { parseList, parseShard, parseSnrGrid } from './sweep/grid';
 import { METRIC_NAMES, metricModelSetFrom, parseMetricList } from './metrics/score';
 import { BLEU_VARIANTS } from './metrics/bleu';
@@ -17,6 +17,12 @@ import { cacheDir, DATASET_NAMES, describeDatasets, ensureDataset, fetchDataset,
 
 const PROFILES = ['lite', 'paper'];
 const LIST_POSITIONALS = new Set(['_', 'dirs', 'files', 'ids']);
+
+/** Every scheme's own flags (declared with its factory), added to `bench run` as they are. */
+function withSchemeOptions<T>(y: Argv<T>): Argv<T> {
+  for (const [flag, spec] of Object.entries(schemeOptionSpecs())) y.option(flag, spec);
+  return y;
+}
 
 function positiveInt(v: unknown, flag: string, min = 1): number {
   const n = Number(v);
@@ -48,7 +54,7 @@ async function main(argv: string[]): Promise<void> {
       'run',
       'run a sweep: images × schemes × SNRs × seeds → metrics.csv, summary.csv, run.json',
       (y) =>
-        y
+        withSchemeOptions(y)
           .option('dataset', { type: 'string', default: 'kodak24', describe: `dataset: ${DATASET_NAMES.join(' | ')}` })
           .option('schemes', { type: 'string', default: schemeNames().join(','), describe: 'comma-separated schemes to run' })
           .option('snr', { type: 'string', default: '-3:21:3', describe: 'SNR grid in dB (Es/N0): start:stop:step inclusive, or a list 0,5,10' })
@@ -70,7 +76,6 @@ async function main(argv: string[]): Promise<void> {
           .option('models-dir', { type: 'string', describe: 'folder holding model files (else $MULTISC_MODELS_DIR, else the cache)' })
           .option('threads', { type: 'number', default: 1, describe: 'ONNX Runtime intra-op threads per worker' })
           .option('device', { type: 'string', default: 'cpu', describe: 'ONNX Runtime device: cpu | cuda (no silent fallback)' })
-          .option('analog-rx', { type: 'string', default: 'mmse', describe: 'analog receiver: mmse (linear MMSE) | zf (plain scaling)' })
           .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' }),
       async (a) => {
         const snrs = parseSnrGrid(a.snr);
@@ -108,7 +113,7 @@ async function main(argv: string[]): Promise<void> {
           images: ds.images.map((im) => ({ id: im.id, path: im.path })),
           missingImages: ds.missing,
           schemes,
-          schemeOptions: { analogRx: a['analog-rx'] },
+          schemeOptions: Object.fromEntries(Object.keys(schemeOptionSpecs()).map((k) => [k, (a as Record<string, unknown>)[k] as string])),
           snrs,
           seeds,
           profile: a.profile,

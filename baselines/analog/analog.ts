@@ -72,8 +72,11 @@ class AnalogScheme implements Scheme<AnalogPrepared> {
 export const analogFactory: SchemeFactory = {
   name: 'analog',
   summary: 'uncoded analog pixels, 2 per complex symbol (k/n = 1/2), AWGN, LMMSE or scaling receiver',
+  options: {
+    'analog-rx': { type: 'string', default: 'mmse', describe: 'analog receiver: mmse (linear MMSE) | zf (plain scaling)' },
+  },
   create(options: SchemeOptions): Scheme {
-    const rx = options.analogRx ?? 'mmse';
+    const rx = options['analog-rx'] ?? 'mmse';
     if (rx !== 'mmse' && rx !== 'zf') {
       throw new UserError(`--analog-rx ${String(rx)} is not a receiver: use mmse or zf`);
     }

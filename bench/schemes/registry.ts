@@ -1,6 +1,6 @@
 import { analogFactory } from '../../baselines/analog/analog';
 import { UserError } from '../errors';
-import type { SchemeFactory } from './scheme';
+import type { SchemeFactory, SchemeOptionSpec } from './scheme';
 
 /** Every scheme the harness can run, by name. A new scheme registers its factory here. */
 const FACTORIES: readonly SchemeFactory[] = [analogFactory];
@@ -15,4 +15,17 @@ export function schemeFactory(name: string): SchemeFactory {
     throw new UserError(`unknown scheme "${name}" in --schemes: available schemes are ${schemeNames().join(', ')}`);
   }
   return f;
+}
+
+/** Every scheme flag, once; a flag declared by two schemes must be declared the same way. */
+export function schemeOptionSpecs(): Record<string, SchemeOptionSpec> {
+  const all: Record<string, SchemeOptionSpec> = {};
+  for (const f of FACTORIES) {
+    for (const [flag, spec] of Object.entries(f.options ?? {})) {
+      const prev = all[flag];
+      if (prev && JSON.stringify(prev) !== JSON.stringify(spec)) throw new Error(`scheme option --${flag} is declared differently by two schemes`);
+      all[flag] = spec;
+    }
+  }
+  return all;
 }

@@ -40,11 +40,22 @@ export interface TransmitResult {
   texts?: { sent: string; received: string; corrected: string };
 }
 
-/** Options from the command line that schemes read (each scheme takes what it knows). */
+/**
+ * Command-line options of the schemes, keyed by flag name without dashes (`analog-rx`). Each
+ * scheme reads the ones it declared; the CLI collects every scheme's declarations into `bench run`.
+ */
 export type SchemeOptions = Readonly<Record<string, string | number | boolean | undefined>>;
+
+export interface SchemeOptionSpec {
+  type: 'string' | 'number' | 'boolean';
+  default: string | number | boolean;
+  describe: string;
+}
 
 export interface SchemeFactory {
   readonly name: string;
   readonly summary: string;
+  /** The flags this scheme reads (shared flags may be declared by several schemes, identically). */
+  readonly options?: Readonly<Record<string, SchemeOptionSpec>>;
   create(options: SchemeOptions): Scheme;
 }

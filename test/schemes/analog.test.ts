@@ -37,7 +37,7 @@ describe('analog scheme', () => {
   });
 
   test('PSNR rises with SNR and follows the analog bound for zf', async () => {
-    const scheme = analogFactory.create({ analogRx: 'zf' }) as Scheme;
+    const scheme = analogFactory.create({ 'analog-rx': 'zf' }) as Scheme;
     const p = await scheme.prepare(img);
     const values: number[] = [];
     for (const snr of [0, 10, 20, 30]) {
@@ -54,8 +54,8 @@ describe('analog scheme', () => {
   });
 
   test('LMMSE beats plain scaling at low SNR', async () => {
-    const mmse = analogFactory.create({ analogRx: 'mmse' });
-    const zf = analogFactory.create({ analogRx: 'zf' });
+    const mmse = analogFactory.create({ 'analog-rx': 'mmse' });
+    const zf = analogFactory.create({ 'analog-rx': 'zf' });
     const pm = await mmse.prepare(img);
     const pz = await zf.prepare(img);
     const a = psnr(img, (await mmse.transmit(pm, ctx(0))).reconstruction);
@@ -64,6 +64,6 @@ describe('analog scheme', () => {
   });
 
   test('an unknown receiver is a UserError', () => {
-    expect(() => analogFactory.create({ analogRx: 'ml' })).toThrow(UserError);
+    expect(() => analogFactory.create({ 'analog-rx': 'ml' })).toThrow(UserError);
   });
 });
