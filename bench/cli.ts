@@ -7,6 +7,7 @@ import { isUserError, UserError } from './errors';
 import { schemeNames, schemeOptionSpecs } from './schemes/registry';
 import { parseList, parseShard, parseSnrGrid } from './sweep/grid';
 import { METRIC_NAMES, metricModelSetFrom, parseMetricList } from './metrics/score';
+import { checkCommand, plotCommand } from '../plots/commands';
 import { BLEU_VARIANTS } from './metrics/bleu';
 import { runMetricCommand, type MetricCommandName } from './metrics/metric-command';
 import { describeModels, selectModels } from './models/listing';
@@ -229,6 +230,47 @@ async function main(argv: string[]): Promise<void> {
       },
     )
     .command(
+      'plot',
+      'render Fig. 3/4 (a) cosine, (b) LPIPS and the extra figures of a results folder to SVG + PNG, and the HTML report',
+      (y) =>
+        y
+          .option('in', { type: 'string', demandOption: true, describe: 'results folder written by bench run (summary.csv, run.json, samples/)' })
+          .option('out', { type: 'string', describe: 'output folder', defaultDescription: 'plots/<dataset>' })
+          .option('report', { type: 'boolean', default: true, describe: 'also write index.html (figures, summary table, run metadata, gallery); --no-report skips it' })
+          .option('scale', { type: 'number', default: 2, describe: 'PNG pixels per SVG pixel' })
+          .option('only', { type: 'string', describe: 'comma-separated figure ids to render (e.g. fig4,fig4a-cosine)', defaultDescription: 'all' })
+          .option('gallery-snr', { type: 'string', describe: 'SNRs (dB) shown in the report gallery, e.g. 0,9,18', defaultDescription: '4 spread over the grid' })
+          .option('gallery-images', { type: 'number', describe: 'at most N sample images in the gallery', defaultDescription: 'all saved by the run' }),
+      async (a) => {
+        const lines = await plotCommand({
+          in: a.in, out: a.out, report: a.report, scale: a.scale, only: a.only,
+          gallerySnr: a['gallery-snr'], galleryImages: a['gallery-images'],
+        });
+        for (const l of lines) console.log(l);
+      },
+    )
+    .command(
+      'check',
+      'compare a results folder (or a rerun of the golden run) with a golden file; exit 1 on a change beyond tolerance, a missing or an extra curve',
+      (y) =>
+        y
+          .option('in', { type: 'string', describe: 'results folder to check (summary.csv, run.json, metrics.csv)' })
+          .option('golden', { type: 'string', demandOption: true, describe: 'golden file, e.g. results/golden/kodak24-analog.csv' })
+          .option('rerun', { type: 'boolean', default: false, describe: "run the golden's recorded bench run command into a temp folder, then compare (instead of --in)" })
+          .option('update-golden', { type: 'boolean', default: false, describe: 'rewrite the golden file from --in (or --rerun) and print what changed' })
+          .option('ci-scale', { type: 'number', describe: 'tolerance per point = max(floor, ci-scale × golden ci95)', defaultDescription: "the golden's, else 0.1" })
+          .option('abs-tol', { type: 'string', describe: 'absolute floors per metric, e.g. psnr=0.05,lpips=0.002', defaultDescription: "the golden's, else cosine/lpips/bleu/ms_ssim 0.001, psnr 0.02, channel_symbols 0" })
+          .option('keep', { type: 'boolean', default: false, describe: 'keep the --rerun results folder (its path is printed)' }),
+      async (a) => {
+        const r = await checkCommand({
+          in: a.in, golden: a.golden, rerun: a.rerun, updateGolden: a['update-golden'],
+          ciScale: a['ci-scale'], absTol: a['abs-tol'], keep: a.keep,
+        });
+        for (const l of r.lines) console.log(l);
+        if (r.exitCode !== 0) process.exitCode = r.exitCode;
+      },
+    )
+    .command(
       'merge <dirs..>',
       'combine the results folders of a sharded run into one',
       (y) =>
@@ -241,7 +283,7 @@ async function main(argv: string[]): Promise<void> {
         console.log(`${a.out}: merged ${r.rows} rows from shards ${r.shards.join(', ')}${missing}`);
       },
     )
-    .demandCommand(1, 'name a command: run, datasets, models, metric or merge (see --help)')
+    .demandCommand(1, 'name a command: run, plot, check, datasets, models, metric or merge (see --help)')
     .strict()
     .parserConfiguration({ 'camel-case-expansion': true })
     // A flag given twice keeps its last value, as in most CLIs (only the list positionals are lists).
