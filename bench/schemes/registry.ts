@@ -1,9 +1,15 @@
 import { analogFactory } from '../../baselines/analog/analog';
+import { multiScFactory, singleTextFactory, vlmCscFactory } from '../multi-sc/semantic-scheme';
 import { UserError } from '../errors';
 import type { SchemeFactory, SchemeOptionSpec } from './scheme';
 
 /** Every scheme the harness can run, by name. A new scheme registers its factory here. */
-const FACTORIES: readonly SchemeFactory[] = [analogFactory];
+const FACTORIES: readonly SchemeFactory[] = [
+  multiScFactory,
+  singleTextFactory,
+  vlmCscFactory,
+  analogFactory,
+];
 
 export function schemeNames(): string[] {
   return FACTORIES.map((f) => f.name);

@@ -1,4 +1,5 @@
 import type { RgbImage } from '../image';
+import type { SessionOptions } from '../models/session';
 import type { Rng } from '../phy/rng';
 
 /**
@@ -38,6 +39,11 @@ export interface TransmitResult {
   bitsSent: number | null;
   /** Text schemes: what was sent, received and corrected, block texts joined in block order. */
   texts?: { sent: string; received: string; corrected: string };
+  /**
+   * Optional one-line, machine-readable account of how the cell was sent (`key=value` pairs
+   * separated by spaces), e.g. BPG-LDPC's chosen MCS, QP and outcome. Not part of metrics.csv.
+   */
+  detail?: string;
 }
 
 /**
@@ -57,5 +63,13 @@ export interface SchemeFactory {
   readonly summary: string;
   /** The flags this scheme reads (shared flags may be declared by several schemes, identically). */
   readonly options?: Readonly<Record<string, SchemeOptionSpec>>;
-  create(options: SchemeOptions): Scheme;
+  /** Model ids the scheme needs with these options: fetched and checked before a sweep starts. */
+  requiredModels?(options: SchemeOptions): string[];
+  create(options: SchemeOptions, ctx?: SchemeContext): Scheme;
+}
+
+/** What a scheme may need from the run besides its own options. */
+export interface SchemeContext {
+  /** Where models are found and how ONNX sessions are made (--models-dir, --threads, --device). */
+  session?: SessionOptions;
 }

@@ -51,7 +51,7 @@ export class ImageTaskRunner {
   private scorer: Promise<ImageScorer> | null = null;
 
   constructor(private readonly env: SweepEnv) {
-    for (const name of env.schemes) this.schemes.set(name, schemeFactory(name).create(env.schemeOptions));
+    for (const name of env.schemes) this.schemes.set(name, schemeFactory(name).create(env.schemeOptions, { session: env.scorer.session }));
     this.cache = new PrepareCache(env.cacheDir);
   }
 

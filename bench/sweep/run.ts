@@ -4,8 +4,7 @@ import * as path from 'path';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import { ImageScorer, type ScorerConfig } from '../metrics/score';
-import { modelSession } from '../models/session';
-import { fetchModel } from '../models/store';
+import { fetchModel, locateModel } from '../models/store';
 import { createProgress } from '../progress';
 import { environmentInfo, gitState } from '../run-info';
 import { schemeFactory } from '../schemes/registry';
@@ -67,14 +66,20 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
   const started = new Date();
   const t0 = performance.now();
   const schemeConfigs: Record<string, unknown> = {};
-  for (const name of cfg.schemes) schemeConfigs[name] = schemeFactory(name).create(cfg.schemeOptions).config;
+  const schemeModels = new Set<string>();
+  for (const name of cfg.schemes) {
+    const factory = schemeFactory(name);
+    schemeConfigs[name] = factory.create(cfg.schemeOptions, { session: cfg.scorer.session }).config;
+    for (const id of factory.requiredModels?.(cfg.schemeOptions) ?? []) schemeModels.add(id);
+  }
   // Models are fetched (where they have a public source) and loaded before any cell runs, so a
   // missing or wrong one stops the run at once with one line.
-  for (const id of ImageScorer.requiredModels(cfg.scorer)) await fetchModel(id, cfg.scorer.session);
+  const neededModels = [...new Set([...ImageScorer.requiredModels(cfg.scorer), ...schemeModels])];
+  for (const id of neededModels) await fetchModel(id, cfg.scorer.session);
   const scorer = await ImageScorer.create(cfg.scorer);
   const models = await Promise.all(
-    scorer.modelIds().map(async (id) => {
-      const { file } = await modelSession(id, cfg.scorer.session);
+    neededModels.map(async (id) => {
+      const file = await locateModel(id, cfg.scorer.session);
       return { id, sha256: file.sha256, path: file.path, source: file.source.kind };
     }),
   );

@@ -1,0 +1,245 @@
+import { analogDecode, analogEncode } from '../../baselines/analog/analog';
+import { UserError } from '../errors';
+import type { RgbImage } from '../image';
+import { createDetector, DEFAULT_DETECTOR, type Detector } from '../models/detector';
+import { createSegmenter, DEFAULT_SEGMENTER, type Segmenter } from '../models/segmenter';
+import type { SessionOptions } from '../models/session';
+import { awgnChannel } from '../phy/awgn';
+import type { BitLinkConfig } from '../phy/bit-link';
+import { parseLdpcSpec } from '../phy/ldpc/codes';
+import { modulationFromName } from '../phy/modulation';
+import type { Scheme, SchemeFactory, SchemeOptions, SchemeOptionSpec, TransmitContext, TransmitResult } from '../schemes/scheme';
+import { createSymSpellCorrector, NO_CORRECTION, type TextCorrector } from './corrector';
+import { CAPTION_VOCABULARY, parseCaption, type GridSize } from './lite/caption-grammar';
+import { composite, renderImageFromBlocks } from './lite/layout-renderer';
+import { captionImage } from './lite/template-captioner';
+import { sendRepeated, sendText } from './text-link';
+
+/**
+ * The three text-based schemes of the letter, one pipeline (DESIGN.md):
+ *
+ *   transmitter: segmenter → main-object slice (Multi-SC, single-text SC); the image cut into
+ *                blocks (2×2 for Multi-SC, 1×1 otherwise); one caption per block
+ *   channel:     each caption, the slice and its side information on orthogonal links at the
+ *                cell's SNR
+ *   receiver:    corrector → captions fused in block order → generator (lite: the layout
+ *                renderer) → the received slice composited under its mask with weight λ
+ *
+ * VLM-CSC sends one caption and no slice. Side information: the slice's box (4 × 16 bits) with a
+ * 5-fold repetition code and its mask, downsampled 8× per side, with a 3-fold repetition code,
+ * both on the text link's modulation, uncoded. A box that arrives inconsistent with the slice's
+ * symbol count (the receiver knows the frame length) means the slice cannot be placed: the image
+ * is then rendered from text alone.
+ */
+export type SemanticVariant = 'multi-sc' | 'single-text' | 'vlm-csc';
+
+const BOX_REPETITIONS = 5;
+const MASK_REPETITIONS = 3;
+const MASK_DOWNSAMPLE = 8;
+
+/** The flags of the three schemes (declared once, shared). */
+export const SEMANTIC_OPTIONS: Readonly<Record<string, SchemeOptionSpec>> = {
+  blocks: { type: 'string', default: '2x2', describe: 'Multi-SC: blocks the image is cut into, one caption each (RxC)' },
+  'cell-grid': { type: 'string', default: '3x3', describe: 'lite captioner: colour cells described per block (RxC, ≤ 5x5)' },
+  'ip-weight': { type: 'number', default: 1, describe: 'λ: weight of the received slice against the text-generated image (0 = text only)' },
+  'text-mod': { type: 'string', default: 'bpsk', describe: 'text link modulation: bpsk | qpsk | 16qam | 64qam' },
+  'text-code': { type: 'string', default: 'none', describe: 'text link LDPC code, e.g. nr:1536:4608, or none (uncoded, hard decisions)' },
+  corrector: { type: 'string', default: 'symspell', describe: 'receiver spelling corrector: symspell | none' },
+  'slice-codec': { type: 'string', default: 'analog', describe: 'how the main-object slice is sent: analog' },
+  segmenter: { type: 'string', default: DEFAULT_SEGMENTER, describe: 'segmentation model id (lite: isnet-general, isnet-general-small)' },
+  detector: { type: 'string', default: DEFAULT_DETECTOR, describe: 'object detector model id behind the template captioner' },
+};
+
+interface SemanticConfig {
+  [key: string]: string | number | boolean;
+  variant: SemanticVariant;
+  blocks: string;
+  cellGrid: string;
+  ipWeight: number;
+  textMod: string;
+  textCode: string;
+  corrector: string;
+  sliceCodec: string;
+  segmenter: string;
+  detector: string;
+  generator: string;
+}
+
+interface PreparedSlice {
+  box: { x: number; y: number; width: number; height: number };
+  analog: ReturnType<typeof analogEncode>;
+  /** The slice mask downsampled by MASK_DOWNSAMPLE: what the receiver gets. */
+  coarseMask: Uint8Array;
+}
+
+interface SemanticPrepared {
+  width: number;
+  height: number;
+  captions: string[];
+  slice: PreparedSlice | null;
+}
+
+function parseGrid(text: string, flag: string, max: number): GridSize {
+  const m = /^\s*(\d+)\s*x\s*(\d+)\s*$/i.exec(text);
+  const rows = m ? Number(m[1]) : NaN;
+  const cols = m ? Number(m[2]) : NaN;
+  if (!m || rows < 1 || cols < 1 || rows > max || cols > max) throw new UserError(`--${flag} ${text}: write RxC with 1 ≤ R, C ≤ ${max}, e.g. 2x2`);
+  return { rows, cols };
+}
+
+function coarseMaskOf(mask: Uint8Array, width: number, height: number): Uint8Array {
+  const cw = Math.ceil(width / MASK_DOWNSAMPLE);
+  const ch = Math.ceil(height / MASK_DOWNSAMPLE);
+  const out = new Uint8Array(cw * ch);
+  for (let cy = 0; cy < ch; cy++)
+    for (let cx = 0; cx < cw; cx++) {
+      let ones = 0;
+      let n = 0;
+      for (let y = cy * MASK_DOWNSAMPLE; y < Math.min(height, (cy + 1) * MASK_DOWNSAMPLE); y++)
+        for (let x = cx * MASK_DOWNSAMPLE; x < Math.min(width, (cx + 1) * MASK_DOWNSAMPLE); x++) {
+          ones += mask[y * width + x];
+          n++;
+        }
+      out[cy * cw + cx] = 2 * ones >= n ? 1 : 0;
+    }
+  return out;
+}
+
+function fineMaskOf(coarse: Uint8Array, width: number, height: number): Uint8Array {
+  const cw = Math.ceil(width / MASK_DOWNSAMPLE);
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) out[y * width + x] = coarse[Math.floor(y / MASK_DOWNSAMPLE) * cw + Math.floor(x / MASK_DOWNSAMPLE)];
+  return out;
+}
+
+function boxBits(box: PreparedSlice['box']): Uint8Array {
+  const bits = new Uint8Array(64);
+  [box.x, box.y, box.width, box.height].forEach((v, i) => {
+    for (let j = 0; j < 16; j++) bits[16 * i + j] = (v >> (15 - j)) & 1;
+  });
+  return bits;
+}
+
+function boxFromBits(bits: Uint8Array): PreparedSlice['box'] {
+  const v = [0, 1, 2, 3].map((i) => bits.subarray(16 * i, 16 * i + 16).reduce((a, b) => (a << 1) | b, 0));
+  return { x: v[0], y: v[1], width: v[2], height: v[3] };
+}
+
+class SemanticScheme implements Scheme<SemanticPrepared> {
+  readonly prepareCache = 'disk' as const;
+  private readonly blocks: GridSize;
+  private readonly cellGrid: GridSize;
+  private readonly link: BitLinkConfig;
+  private segmenter: Promise<Segmenter> | null = null;
+  private detector: Promise<Detector> | null = null;
+  private corrector: Promise<TextCorrector> | null = null;
+
+  constructor(
+    readonly name: SemanticVariant,
+    readonly config: SemanticConfig,
+    private readonly session: SessionOptions,
+  ) {
+    this.blocks = name === 'multi-sc' ? parseGrid(config.blocks, 'blocks', 8) : { rows: 1, cols: 1 };
+    this.cellGrid = parseGrid(config.cellGrid, 'cell-grid', 5);
+    this.link = {
+      modulation: modulationFromName(config.textMod),
+      code: config.textCode === 'none' ? null : parseLdpcSpec(config.textCode),
+      demap: 'maxlog',
+    };
+    if (name !== 'vlm-csc' && config.sliceCodec !== 'analog') throw new UserError(`--slice-codec ${config.sliceCodec}: only analog is available so far`);
+    if (config.corrector !== 'symspell' && config.corrector !== 'none') throw new UserError(`--corrector ${config.corrector}: use symspell or none`);
+  }
+
+  private get usesSlice(): boolean {
+    return this.name !== 'vlm-csc';
+  }
+
+  async prepare(image: RgbImage): Promise<SemanticPrepared> {
+    this.detector ??= createDetector(this.config.detector, this.session);
+    const detections = await (await this.detector).detect(image);
+    let mask: Uint8Array | null = null;
+    let slice: PreparedSlice | null = null;
+    if (this.usesSlice) {
+      this.segmenter ??= createSegmenter(this.config.segmenter, this.session);
+      const seg = await (await this.segmenter).segment(image);
+      if (seg.box) {
+        mask = seg.mask;
+        slice = { box: seg.box, analog: analogEncode(seg.slice), coarseMask: coarseMaskOf(seg.sliceMask, seg.box.width, seg.box.height) };
+      }
+    }
+    const captions = captionImage(image, { blocks: this.blocks, grid: this.cellGrid, detections, mask }).map((c) => c.text);
+    return { width: image.width, height: image.height, captions, slice };
+  }
+
+  async transmit(p: SemanticPrepared, ctx: TransmitContext): Promise<TransmitResult> {
+    this.corrector ??= this.config.corrector === 'none' ? Promise.resolve(NO_CORRECTION) : createSymSpellCorrector(CAPTION_VOCABULARY);
+    const corrector = await this.corrector;
+    let symbols = 0;
+    let bits = 0;
+    const received: string[] = [];
+    const corrected: string[] = [];
+    p.captions.forEach((caption, i) => {
+      const r = sendText(caption, ctx.snrDb, ctx.rng(`text${i}`), this.link);
+      symbols += r.channelSymbols;
+      bits += r.channelBits;
+      received.push(r.received);
+      corrected.push(corrector.correct(r.received));
+    });
+    const layouts = corrected.map((t) => parseCaption(t, this.cellGrid));
+    let image = renderImageFromBlocks(layouts, this.blocks, p.width, p.height);
+    if (p.slice) {
+      const side = { modulation: this.link.modulation, code: null };
+      const box = sendRepeated(boxBits(p.slice.box), BOX_REPETITIONS, ctx.snrDb, ctx.rng('box'), side);
+      const mask = sendRepeated(p.slice.coarseMask, MASK_REPETITIONS, ctx.snrDb, ctx.rng('mask'), side);
+      const y = awgnChannel(p.slice.analog.symbols, ctx.snrDb, ctx.rng('slice'));
+      symbols += box.channelSymbols + mask.channelSymbols + p.slice.analog.symbols.length / 2;
+      bits += box.channelSymbols * this.link.modulation.bitsPerSymbol + mask.channelSymbols * this.link.modulation.bitsPerSymbol;
+      const b = boxFromBits(box.bits);
+      const fits = b.width === p.slice.box.width && b.height === p.slice.box.height && b.x + b.width <= p.width && b.y + b.height <= p.height;
+      if (fits) {
+        const sliceImage = analogDecode(p.slice.analog, y, ctx.snrDb, 'mmse');
+        image = composite(image, sliceImage, fineMaskOf(mask.bits, b.width, b.height), b, this.config.ipWeight);
+      }
+    }
+    return {
+      reconstruction: image,
+      channelSymbols: symbols,
+      bitsSent: bits,
+      texts: { sent: p.captions.join(' '), received: received.join(' '), corrected: corrected.join(' ') },
+    };
+  }
+}
+
+function semanticFactory(variant: SemanticVariant, summary: string): SchemeFactory {
+  return {
+    name: variant,
+    summary,
+    options: SEMANTIC_OPTIONS,
+    requiredModels: (o: SchemeOptions) =>
+      variant === 'vlm-csc' ? [String(o.detector ?? DEFAULT_DETECTOR)] : [String(o.segmenter ?? DEFAULT_SEGMENTER), String(o.detector ?? DEFAULT_DETECTOR)],
+    create(o: SchemeOptions, ctx?: { session?: SessionOptions }): Scheme {
+      const str = (k: string) => String(o[k] ?? SEMANTIC_OPTIONS[k].default);
+      const ipWeight = Number(o['ip-weight'] ?? 1);
+      if (!(ipWeight >= 0 && ipWeight <= 1)) throw new UserError(`--ip-weight ${String(o['ip-weight'])}: λ must be in 0..1`);
+      const config: SemanticConfig = {
+        variant,
+        blocks: variant === 'multi-sc' ? str('blocks') : '1x1',
+        cellGrid: str('cell-grid'),
+        ipWeight: variant === 'vlm-csc' ? 0 : ipWeight,
+        textMod: str('text-mod'),
+        textCode: str('text-code'),
+        corrector: str('corrector'),
+        sliceCodec: variant === 'vlm-csc' ? 'none' : str('slice-codec'),
+        segmenter: variant === 'vlm-csc' ? 'none' : str('segmenter'),
+        detector: str('detector'),
+        generator: 'lite-layout-renderer',
+      };
+      return new SemanticScheme(variant, config, ctx?.session ?? {});
+    },
+  };
+}
+
+export const multiScFactory = semanticFactory('multi-sc', 'Multi-SC: main-object slice + one caption per block (2×2), corrected, fused, rendered (lite: layout renderer)');
+export const singleTextFactory = semanticFactory('single-text', 'single-text SC: main-object slice + one caption of the whole image');
+export const vlmCscFactory = semanticFactory('vlm-csc', 'VLM-CSC: one caption of the whole image, no slice; image from text alone');
