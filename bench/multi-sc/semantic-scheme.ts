@@ -12,7 +12,7 @@ import type { Scheme, SchemeFactory, SchemeOptions, SchemeOptionSpec, TransmitCo
 import { createSymSpellCorrector, NO_CORRECTION, type TextCorrector } from './corrector';
 import { CAPTION_VOCABULARY, parseCaption, type GridSize } from './lite/caption-grammar';
 import { composite, renderImageFromBlocks } from './lite/layout-renderer';
-import { captionImage } from './lite/template-captioner';
+import { captionImage, cropImage } from './lite/template-captioner';
 import { sendRepeated, sendText } from './text-link';
 
 /**
@@ -25,7 +25,8 @@ import { sendRepeated, sendText } from './text-link';
  *   receiver:    corrector → captions fused in block order → generator (lite: the layout
  *                renderer) → the received slice composited under its mask with weight λ
  *
- * VLM-CSC sends one caption and no slice. Side information: the slice's box (4 × 16 bits) with a
+ * VLM-CSC sends one caption and no slice. The slice is the box crop, pasted under the mask at the
+ * receiver. Side information: the slice's box (4 × 16 bits) with a
  * 5-fold repetition code and its mask, downsampled 8× per side, with a 3-fold repetition code,
  * both on the text link's modulation, uncoded. A box that arrives inconsistent with the slice's
  * symbol count (the receiver knows the frame length) means the slice cannot be placed: the image
@@ -63,6 +64,7 @@ interface SemanticConfig {
   segmenter: string;
   detector: string;
   generator: string;
+  slice: string;
 }
 
 interface PreparedSlice {
@@ -165,7 +167,9 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
       const seg = await (await this.segmenter).segment(image);
       if (seg.box) {
         mask = seg.mask;
-        slice = { box: seg.box, analog: analogEncode(seg.slice), coarseMask: coarseMaskOf(seg.sliceMask, seg.box.width, seg.box.height) };
+        // The whole box is sent and only its masked part is pasted: zeroing the background first
+        // would leave a black halo wherever the coarse received mask overhangs the object.
+        slice = { box: seg.box, analog: analogEncode(cropImage(image, seg.box)), coarseMask: coarseMaskOf(seg.sliceMask, seg.box.width, seg.box.height) };
       }
     }
     const captions = captionImage(image, { blocks: this.blocks, grid: this.cellGrid, detections, mask }).map((c) => c.text);
@@ -234,6 +238,7 @@ function semanticFactory(variant: SemanticVariant, summary: string): SchemeFacto
         segmenter: variant === 'vlm-csc' ? 'none' : str('segmenter'),
         detector: str('detector'),
         generator: 'lite-layout-renderer',
+        slice: variant === 'vlm-csc' ? 'none' : `box-crop|mask/${MASK_DOWNSAMPLE}x${MASK_REPETITIONS}|box16x${BOX_REPETITIONS}`,
       };
       return new SemanticScheme(variant, config, ctx?.session ?? {});
     },

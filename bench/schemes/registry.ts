@@ -1,4 +1,5 @@
 import { analogFactory } from '../../baselines/analog/analog';
+import { bpgCapacityFactory, bpgLdpcFactory } from '../../baselines/bpg-ldpc/bpg-ldpc';
 import { multiScFactory, singleTextFactory, vlmCscFactory } from '../multi-sc/semantic-scheme';
 import { UserError } from '../errors';
 import type { SchemeFactory, SchemeOptionSpec } from './scheme';
@@ -8,6 +9,8 @@ const FACTORIES: readonly SchemeFactory[] = [
   multiScFactory,
   singleTextFactory,
   vlmCscFactory,
+  bpgLdpcFactory,
+  bpgCapacityFactory,
   analogFactory,
 ];
 

@@ -1,0 +1,352 @@
+import { UserError } from '../../bench/errors';
+import { createImage, type RgbImage } from '../../bench/image';
+import { psnr } from '../../bench/metrics/psnr';
+import type { LlrMethod } from '../../bench/phy/demapper';
+import type { LdpcAlgorithm } from '../../bench/phy/ldpc/decoder';
+import type { Scheme, SchemeFactory, SchemeOptions, SchemeOptionSpec, TransmitContext, TransmitResult } from '../../bench/schemes/scheme';
+import {
+  capacityBudgetBytes,
+  channelSymbolsFor,
+  ldpcBudget,
+  parseMcs,
+  parseRatio,
+  symbolsFor,
+  codewordsFor,
+  type Mcs,
+} from './budget';
+import { CodecDecodeError, createBpgCodec, type BpgChroma, type BpgCodec, type BpgCodecName } from './codec';
+import { linkDecoderName, sendOverLink, type LinkOptions } from './link';
+import { encodesFor, imageKey } from './store';
+
+/**
+ * BPG-LDPC, the separate source–channel coding baseline, and its ideal upper bound.
+ *
+ * `bpg-ldpc`: the image is BPG-coded (codec.ts) at the lowest QP whose stream fits the budget of
+ * an MCS (budget.ts), sent over LDPC + QAM + AWGN (link.ts), and decoded. Any codeword that fails
+ * its parity checks makes the stream unusable: the receiver outputs the failure image, mid-grey
+ * (128 in every channel) — the source's mean colour is not known to the receiver. With
+ * `--on-failure decode` the damaged stream goes to the HEVC decoder instead (its error
+ * concealment); if that yields no picture of the right size, mid-grey (counted in `detail`).
+ * `--bpg-mcs best` (default) tries every (rate, modulation) pair and keeps, per image and SNR, the
+ * one with the highest PSNR of the reconstruction against the source — an oracle choice, as in
+ * public reproductions; PSNR is the primary metric for it. Ties go to the pair with fewer channel
+ * symbols, then to the earlier pair of the list. The pair, QP and outcome are in `detail`.
+ *
+ * `bpg-capacity`: the same codec with n·log2(1 + SNR) bits (the complex AWGN capacity of the n
+ * symbols) and no errors: the ideal separate-coding bound. It spends all n symbols.
+ */
+
+/** The failure image's level in every channel. */
+export const FAILURE_LEVEL = 128;
+
+export type OnFailure = 'grey' | 'decode';
+
+interface BpgCommonConfig {
+  codec: BpgCodecName;
+  codecVersion: string;
+  chroma: BpgChroma;
+  preset: string;
+  /** The ratio as given (`1/6`) and its value. */
+  ratio: string;
+}
+
+interface BpgLdpcConfig extends BpgCommonConfig {
+  mcs: string;
+  decoder: string;
+  iterations: number;
+  demap: LlrMethod;
+  onFailure: OnFailure;
+}
+
+/** What a pair's budget allows (SNR-independent). */
+interface PairPlan {
+  mcs: string;
+  budgetBytes: number;
+  maxCodewords: number;
+  /** null: even QP 51 does not fit, nothing is sent. */
+  qp: number | null;
+}
+
+/** bpg-ldpc's prepared data: plain values and typed arrays (survives v8.serialize). */
+export interface BpgLdpcPrepared {
+  width: number;
+  height: number;
+  source: Uint8Array;
+  key: string;
+  /** n: channel symbols available. */
+  n: number;
+  failurePsnr: number;
+  plans: PairPlan[];
+  /** The chosen QPs' streams and their decoded PSNR. */
+  streams: Array<[number, Uint8Array]>;
+  psnrByQp: Array<[number, number]>;
+  /** Encoder runs the QP search needed (0 when all were already known in this process). */
+  encodes: number;
+}
+
+export function failureImage(width: number, height: number): RgbImage {
+  return createImage(width, height, new Uint8Array(width * height * 3).fill(FAILURE_LEVEL));
+}
+
+function sourceOf(p: { width: number; height: number; source: Uint8Array }): RgbImage {
+  return createImage(p.width, p.height, p.source);
+}
+
+/** How one pair's transmission ended. */
+type OutcomeKind = 'ok' | 'none' | 'failed' | 'undetected' | 'concealed' | 'conceal-failed';
+
+interface Outcome {
+  mcs: Mcs;
+  plan: PairPlan;
+  kind: OutcomeKind;
+  psnr: number;
+  symbols: number;
+  codedBits: number;
+  failedCodewords: number | null;
+  /** The reconstruction when it is not the QP's clean decode or the failure image. */
+  image?: RgbImage;
+}
+
+class BpgLdpcScheme implements Scheme<BpgLdpcPrepared> {
+  readonly name = 'bpg-ldpc';
+  readonly prepareCache = 'disk' as const;
+  readonly config: Readonly<BpgLdpcConfig>;
+  private readonly link: LinkOptions;
+
+  constructor(
+    private readonly codec: BpgCodec,
+    private readonly ratio: number,
+    private readonly mcs: Mcs[],
+    common: BpgCommonConfig,
+    algorithm: LdpcAlgorithm,
+    iterations: number,
+    demap: LlrMethod,
+    private readonly onFailure: OnFailure,
+  ) {
+    this.link = { algorithm, maxIterations: iterations, demap };
+    this.config = {
+      ...common,
+      mcs: mcs.map((m) => m.name).join(','),
+      decoder: linkDecoderName(mcs[0], this.link),
+      iterations,
+      demap,
+      onFailure,
+    };
+  }
+
+  async prepare(image: RgbImage): Promise<BpgLdpcPrepared> {
+    const key = imageKey(image);
+    const store = encodesFor(this.codec, image, key);
+    const before = store.encodeCount;
+    const n = channelSymbolsFor(image.width, image.height, this.ratio);
+    const budgets = this.mcs.map((m) => ldpcBudget(n, m));
+    // Smallest budget first: each answer and its neighbour give the local size slope from which
+    // the next, larger budget's QP is extrapolated (kodim01: 23 encodes for 12 QPs, vs 25 the other way).
+    const order = budgets.map((_, i) => i).sort((a, b) => budgets[a].bytes - budgets[b].bytes);
+    const qps: (number | null)[] = new Array(this.mcs.length);
+    for (const i of order) qps[i] = await store.search.bestQp(budgets[i].bytes);
+    const plans: PairPlan[] = this.mcs.map((m, i) => ({ mcs: m.name, budgetBytes: budgets[i].bytes, maxCodewords: budgets[i].maxCodewords, qp: qps[i] }));
+    const chosen = [...new Set(qps.filter((q): q is number => q !== null))].sort((a, b) => a - b);
+    const decoded = await store.decodedAt(chosen);
+    for (const d of decoded) if (d.width !== image.width || d.height !== image.height) throw new Error(`BPG decode gave ${d.width}x${d.height} for a ${image.width}x${image.height} image`);
+    return {
+      width: image.width,
+      height: image.height,
+      source: image.data.slice(),
+      key,
+      n,
+      failurePsnr: psnr(image, failureImage(image.width, image.height)),
+      plans,
+      streams: await Promise.all(chosen.map(async (q): Promise<[number, Uint8Array]> => [q, await store.stream(q)])),
+      psnrByQp: chosen.map((q, i) => [q, psnr(image, decoded[i])]),
+      encodes: store.encodeCount - before,
+    };
+  }
+
+  async transmit(p: BpgLdpcPrepared, ctx: TransmitContext): Promise<TransmitResult> {
+    const source = sourceOf(p);
+    const streams = new Map(p.streams);
+    const psnrAt = new Map(p.psnrByQp);
+    const candidates = this.mcs.map((mcs, index) => {
+      const plan = p.plans[index];
+      if (!plan || plan.mcs !== mcs.name) throw new Error(`bpg-ldpc: prepared data for ${plan?.mcs} where ${mcs.name} was expected`);
+      const bytes = plan.qp === null ? 0 : streams.get(plan.qp)!.length;
+      const symbols = plan.qp === null ? 0 : symbolsFor(codewordsFor(bytes, mcs), mcs);
+      // The best PSNR the pair can give: its clean decode, or the failure image.
+      const bound = plan.qp === null ? p.failurePsnr : Math.max(psnrAt.get(plan.qp)!, p.failurePsnr);
+      return { mcs, plan, index, symbols, bound };
+    });
+    // Highest possible PSNR first; ties: fewer symbols, then list order (the final tie-break too).
+    const before = (a: { psnr: number; symbols: number; index: number }, b: { psnr: number; symbols: number; index: number }): boolean =>
+      a.psnr > b.psnr || (a.psnr === b.psnr && (a.symbols < b.symbols || (a.symbols === b.symbols && a.index < b.index)));
+    const ordered = [...candidates].sort((a, b) => (before({ ...a, psnr: a.bound }, { ...b, psnr: b.bound }) ? -1 : 1));
+
+    let best: (Outcome & { index: number }) | null = null;
+    for (const c of ordered) {
+      // In grey mode no outcome beats its bound, so the search stops when no pair left can win.
+      // With concealment a damaged stream's PSNR is not bounded: every pair is tried.
+      if (best && this.onFailure === 'grey' && !before({ psnr: c.bound, symbols: c.symbols, index: c.index }, { ...best })) {
+        if (c.bound < best.psnr) break;
+        continue;
+      }
+      const outcome = await this.send(c.mcs, c.plan, streams, psnrAt, p, source, ctx);
+      if (!best || before({ ...outcome, index: c.index }, { ...best })) best = { ...outcome, index: c.index };
+    }
+    if (!best) throw new Error('bpg-ldpc: no MCS to evaluate');
+
+    let reconstruction: RgbImage;
+    if (best.image) reconstruction = best.image;
+    else if (best.kind === 'ok') {
+      const store = encodesFor(this.codec, source, p.key);
+      for (const [q, s] of streams) store.remember(q, s);
+      reconstruction = (await store.decodedAt([best.plan.qp!]))[0];
+    } else reconstruction = failureImage(p.width, p.height);
+
+    const bytes = best.plan.qp === null ? 0 : streams.get(best.plan.qp)!.length;
+    const detail = [
+      `mcs=${best.mcs.name}`,
+      `qp=${best.plan.qp ?? 'none'}`,
+      `bytes=${bytes}`,
+      `budget=${best.plan.budgetBytes}`,
+      `codewords=${best.plan.qp === null ? 0 : codewordsFor(bytes, best.mcs)}`,
+      `failed=${best.failedCodewords ?? '1+'}`,
+      `outcome=${best.kind}`,
+    ].join(' ');
+    return { reconstruction, channelSymbols: best.symbols, bitsSent: best.codedBits, detail };
+  }
+
+  private async send(
+    mcs: Mcs,
+    plan: PairPlan,
+    streams: Map<number, Uint8Array>,
+    psnrAt: Map<number, number>,
+    p: BpgLdpcPrepared,
+    source: RgbImage,
+    ctx: TransmitContext,
+  ): Promise<Outcome> {
+    if (plan.qp === null) return { mcs, plan, kind: 'none', psnr: p.failurePsnr, symbols: 0, codedBits: 0, failedCodewords: 0 };
+    const stream = streams.get(plan.qp)!;
+    const conceal = this.onFailure === 'decode';
+    const r = sendOverLink(stream, mcs, ctx.snrDb, ctx.rng(`awgn ${mcs.name}`), this.link, !conceal);
+    const base = { mcs, plan, symbols: r.symbols, codedBits: r.codedBits, failedCodewords: r.stoppedEarly ? null : r.failedCodewords };
+    if (r.failedCodewords > 0 && !conceal) return { ...base, kind: 'failed', psnr: p.failurePsnr };
+    const received = r.received!;
+    if (r.failedCodewords === 0 && intact(stream, received)) {
+      // The channel was transparent: the receiver decodes exactly the sent stream.
+      return { ...base, kind: 'ok', psnr: psnrAt.get(plan.qp)! };
+    }
+    // A damaged stream reaches the decoder: concealment, or a codeword that passed its checks
+    // with wrong bits (undetected error; the receiver cannot know).
+    const kind: OutcomeKind = r.failedCodewords > 0 ? 'concealed' : 'undetected';
+    try {
+      const image = await this.codec.decode(received);
+      if (image.width !== p.width || image.height !== p.height) throw new CodecDecodeError(`decoded ${image.width}x${image.height}`);
+      return { ...base, kind, psnr: psnr(source, image), image };
+    } catch (e) {
+      if (!(e instanceof CodecDecodeError)) throw e;
+      return { ...base, kind: kind === 'concealed' ? 'conceal-failed' : 'failed', psnr: p.failurePsnr };
+    }
+  }
+}
+
+/** The received bytes are the sent stream followed by zero padding. */
+function intact(stream: Uint8Array, received: Uint8Array): boolean {
+  for (let i = 0; i < stream.length; i++) if (stream[i] !== received[i]) return false;
+  for (let i = stream.length; i < received.length; i++) if (received[i] !== 0) return false;
+  return true;
+}
+
+export interface BpgCapacityPrepared {
+  width: number;
+  height: number;
+  source: Uint8Array;
+  key: string;
+  n: number;
+}
+
+class BpgCapacityScheme implements Scheme<BpgCapacityPrepared> {
+  readonly name = 'bpg-capacity';
+  // The QP search depends on the SNR; the encodes it needs are shared in memory by QP (store.ts).
+  readonly prepareCache = 'memory' as const;
+
+  constructor(
+    private readonly codec: BpgCodec,
+    private readonly ratio: number,
+    readonly config: Readonly<BpgCommonConfig>,
+  ) {}
+
+  async prepare(image: RgbImage): Promise<BpgCapacityPrepared> {
+    return { width: image.width, height: image.height, source: image.data, key: imageKey(image), n: channelSymbolsFor(image.width, image.height, this.ratio) };
+  }
+
+  async transmit(p: BpgCapacityPrepared, ctx: TransmitContext): Promise<TransmitResult> {
+    const store = encodesFor(this.codec, sourceOf(p), p.key);
+    const budget = capacityBudgetBytes(p.n, ctx.snrDb);
+    const qp = await store.search.bestQp(budget);
+    if (qp === null) {
+      return { reconstruction: failureImage(p.width, p.height), channelSymbols: 0, bitsSent: 0, detail: `qp=none bytes=0 budget=${budget}` };
+    }
+    const stream = await store.stream(qp);
+    const [image] = await store.decodedAt([qp]);
+    return { reconstruction: image, channelSymbols: p.n, bitsSent: 8 * stream.length, detail: `qp=${qp} bytes=${stream.length} budget=${budget}` };
+  }
+}
+
+const COMMON_OPTIONS: Record<string, SchemeOptionSpec> = {
+  'bpg-codec': { type: 'string', default: 'ffmpeg', describe: 'BPG codec: ffmpeg (libx265 + HEVC decoder, bundled) | bpgenc (bpgenc/bpgdec on the PATH)' },
+  'bpg-chroma': { type: 'string', default: '420', describe: 'BPG chroma format: 420 | 444' },
+  'bpg-preset': { type: 'string', default: 'medium', describe: 'x265 preset of the ffmpeg BPG codec (bpgenc\'s own default is placebo)' },
+  'bpg-ratio': { type: 'string', default: '1/6', describe: 'BPG bandwidth ratio k/n: channel symbols per source value (H·W·3)' },
+};
+
+function commonFrom(options: SchemeOptions): { codec: BpgCodec; ratio: number; common: BpgCommonConfig } {
+  const codecName = String(options['bpg-codec'] ?? 'ffmpeg');
+  const chroma = String(options['bpg-chroma'] ?? '420');
+  const preset = String(options['bpg-preset'] ?? 'medium');
+  const ratioText = String(options['bpg-ratio'] ?? '1/6').trim();
+  if (codecName !== 'ffmpeg' && codecName !== 'bpgenc') throw new UserError(`--bpg-codec ${codecName} is not a codec: use ffmpeg or bpgenc`);
+  if (chroma !== '420' && chroma !== '444') throw new UserError(`--bpg-chroma ${chroma} is not a chroma format: use 420 or 444`);
+  const ratio = parseRatio(ratioText);
+  const codec = createBpgCodec({ codec: codecName, chroma, preset });
+  return {
+    codec,
+    ratio,
+    common: { codec: codecName, codecVersion: codec.version, chroma, preset: codecName === 'ffmpeg' ? preset : 'bpgenc-default', ratio: ratioText },
+  };
+}
+
+export const bpgLdpcFactory: SchemeFactory = {
+  name: 'bpg-ldpc',
+  summary: 'BPG (HEVC intra) at the best QP that fits the budget, 5G NR LDPC + QAM, AWGN, soft demapping; failed block → mid-grey image',
+  options: {
+    ...COMMON_OPTIONS,
+    'bpg-mcs': { type: 'string', default: 'best', describe: 'BPG-LDPC rate:modulation, e.g. 2/3:16qam, a comma list, or best (every 1/3,1/2,2/3,3/4 × bpsk,qpsk,16qam,64qam pair; highest PSNR per image and SNR)' },
+    'bpg-decoder': { type: 'string', default: 'min-sum', describe: 'BPG-LDPC decoder: min-sum (layered normalised, WebAssembly SIMD) | sum-product' },
+    'bpg-iterations': { type: 'number', default: 20, describe: 'BPG-LDPC decoder iterations at most' },
+    'bpg-demap': { type: 'string', default: 'exact', describe: 'BPG-LDPC soft demapper: exact | maxlog' },
+    'on-failure': { type: 'string', default: 'grey', describe: 'BPG-LDPC receiver when a codeword fails: grey (mid-grey image) | decode (HEVC error concealment)' },
+  },
+  create(options: SchemeOptions): Scheme {
+    const decoder = String(options['bpg-decoder'] ?? 'min-sum');
+    if (decoder !== 'min-sum' && decoder !== 'sum-product') throw new UserError(`--bpg-decoder ${decoder} is not a decoder: use min-sum or sum-product`);
+    const iterations = Number(options['bpg-iterations'] ?? 20);
+    if (!(Number.isInteger(iterations) && iterations >= 1 && iterations <= 1000)) throw new UserError(`--bpg-iterations ${String(options['bpg-iterations'])}: give a whole number in 1…1000`);
+    const demap = String(options['bpg-demap'] ?? 'exact');
+    if (demap !== 'exact' && demap !== 'maxlog') throw new UserError(`--bpg-demap ${demap} is not a demapper: use exact or maxlog`);
+    const onFailure = String(options['on-failure'] ?? 'grey');
+    if (onFailure !== 'grey' && onFailure !== 'decode') throw new UserError(`--on-failure ${onFailure}: use grey (mid-grey image) or decode (HEVC error concealment)`);
+    const mcs = parseMcs(String(options['bpg-mcs'] ?? 'best'));
+    const { codec, ratio, common } = commonFrom(options);
+    return new BpgLdpcScheme(codec, ratio, mcs, common, decoder, iterations, demap, onFailure);
+  },
+};
+
+export const bpgCapacityFactory: SchemeFactory = {
+  name: 'bpg-capacity',
+  summary: 'BPG at the best QP within n·log2(1+SNR) bits, error-free: the ideal separate source–channel coding bound',
+  options: COMMON_OPTIONS,
+  create(options: SchemeOptions): Scheme {
+    const { codec, ratio, common } = commonFrom(options);
+    return new BpgCapacityScheme(codec, ratio, common);
+  },
+};

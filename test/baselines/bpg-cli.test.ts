@@ -1,0 +1,58 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { cliAvailable, cliEnv, column, makeSyntheticKodak, runCli, tempDir } from '../cli/helpers';
+
+const d = cliAvailable() ? describe : describe.skip;
+if (!cliAvailable()) console.warn('dist/bench/cli.js missing: run `npm test` (it builds first) for the CLI tests');
+
+d('bench run with bpg-ldpc / bpg-capacity (synthetic Kodak-named images)', () => {
+  let work: string;
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  const base = (out: string, ...more: string[]) => ['run', '--dataset', 'kodak24', '--data-dir', dataDir, '--metrics', 'psnr', '--out', out, '--quiet', '--limit', '1', ...more];
+
+  beforeAll(async () => {
+    work = tempDir('bpg-cli');
+    dataDir = path.join(work, 'data');
+    await makeSyntheticKodak(dataDir, 200, 180);
+    env = cliEnv(path.join(work, 'cache'));
+  });
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  test('rows for both schemes; the capacity bound is never below bpg-ldpc; a re-run reads the prepared cache', () => {
+    const out = path.join(work, 'run');
+    const args = base(out, '--schemes', 'bpg-ldpc,bpg-capacity', '--snr', '-6,6,18', '--workers', '1');
+    const r = runCli(args, env);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const metrics = path.join(out, 'metrics.csv');
+    const scheme = column(metrics, 'scheme');
+    const snr = column(metrics, 'snr_db');
+    const value = column(metrics, 'psnr').map(Number);
+    const at = (s: string, x: string) => value[scheme.findIndex((v, i) => v === s && snr[i] === x)];
+    for (const x of ['-6', '6', '18']) expect(at('bpg-capacity', x)).toBeGreaterThanOrEqual(at('bpg-ldpc', x));
+    expect(at('bpg-ldpc', '18')).toBeGreaterThan(at('bpg-ldpc', '-6'));
+    const config = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).config;
+    expect(JSON.stringify(config)).toContain('min-sum/wasm-simd-i16x8');
+    expect(fs.readdirSync(path.join(work, 'cache', 'prepared', 'bpg-ldpc')).length).toBe(1);
+    const again = runCli(base(path.join(work, 'again'), '--schemes', 'bpg-ldpc', '--snr', '18', '--workers', '1'), env);
+    expect(again.status).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(work, 'again', 'run.json'), 'utf8')).timings.prepare['bpg-ldpc']).toMatchObject({ computed: 0, from_disk: 1 });
+    expect(column(path.join(work, 'again', 'metrics.csv'), 'psnr')).toEqual([String(column(metrics, 'psnr')[scheme.findIndex((v, i) => v === 'bpg-ldpc' && snr[i] === '18')])]);
+  });
+
+  test('--bpg-codec bpgenc without bpgenc installed: one line, exit 1', () => {
+    const r = runCli(base(path.join(work, 'nobpg'), '--schemes', 'bpg-ldpc', '--bpg-codec', 'bpgenc'), { ...env, PATH: '/nonexistent-bin' });
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error: --bpg-codec bpgenc: bpgenc not found on the PATH/);
+  });
+
+  test('a bad --bpg-mcs: one line, exit 1', () => {
+    const r = runCli(base(path.join(work, 'badmcs'), '--schemes', 'bpg-ldpc', '--bpg-mcs', '2/3:32qam'), env);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error: .*modulation "32qam"/);
+  });
+});
