@@ -14,6 +14,11 @@ import { noiseVariance } from './snr';
  * channel → demapper (hard decisions when uncoded, LLRs when coded) → [LDPC decoder]. The bits
  * are cut into k-bit blocks (the last one zero-padded); a block whose decoder does not reach a
  * zero syndrome is counted as failed and its bits are returned as decided.
+ *
+ * Coded bursts go through in chunks of whole symbols and whole SIMD batches (`chunkCodewords`):
+ * the noise is drawn in symbol order, so the outcome equals sending the burst at once, and with
+ * `stopOnFailure` the simulation ends at the first chunk holding a failed block (a caller that
+ * discards the whole burst on any failure, like BPG-LDPC, need not decode the rest).
  */
 export interface BitLinkConfig {
   modulation: Modulation;
@@ -22,21 +27,26 @@ export interface BitLinkConfig {
   decoder?: LdpcDecoderOptions;
   demap?: LlrMethod;
   channel?: { kind: 'awgn' } | { kind: 'rayleigh'; blockLength: number };
+  stopOnFailure?: boolean;
 }
 
 export interface BitLinkResult {
+  /** The received payload bits (when stopped early, the blocks after the stop are zeros). */
   bits: Uint8Array;
-  /** Complex channel uses. */
+  /** Complex channel uses (the whole burst, also when stopped early). */
   channelSymbols: number;
-  /** Bits put on the channel (coded bits, padding included). */
+  /** Bits put on the channel: coded bits when coded (k-bit blocks × e), else the payload. */
   channelBits: number;
   blocks: number;
+  /** Failed blocks (a lower bound when stopped early). */
   failedBlocks: number;
+  stoppedEarly: boolean;
 }
 
 const decoders = new Map<string, LdpcDecoder>();
 
-function decoderFor(code: LdpcScheme, options: LdpcDecoderOptions = {}): LdpcDecoder {
+/** One decoder per (code, options) for the life of the process (WebAssembly memory included). */
+export function linkDecoder(code: LdpcScheme, options: LdpcDecoderOptions = {}): LdpcDecoder {
   const key = JSON.stringify([code.name, options]);
   let d = decoders.get(key);
   if (!d) {
@@ -53,6 +63,23 @@ function channel(x: ComplexArray, snrDb: number, rng: Rng, cfg: BitLinkConfig): 
   return { y, gains: h };
 }
 
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+const MIN_CHUNK = 24;
+
+/**
+ * Blocks per chunk: a multiple of the SIMD decoder's 8 lanes, at least MIN_CHUNK, and such that
+ * a chunk fills whole symbols (chunk·e divisible by bits per symbol).
+ */
+export function chunkCodewords(e: number, bitsPerSymbol: number): number {
+  const perSymbol = bitsPerSymbol / gcd(e, bitsPerSymbol);
+  const unit = (8 * perSymbol) / gcd(8, perSymbol);
+  return unit * Math.ceil(MIN_CHUNK / unit);
+}
+
 export function transmitBits(bits: Uint8Array, snrDb: number, rng: Rng, cfg: BitLinkConfig): BitLinkResult {
   const { modulation: mod, code } = cfg;
   if (!code) {
@@ -61,39 +88,43 @@ export function transmitBits(bits: Uint8Array, snrDb: number, rng: Rng, cfg: Bit
     return {
       bits: demapHard(mod, y, gains).subarray(0, bits.length),
       channelSymbols: symbols.length / 2,
-      channelBits: (symbols.length / 2) * mod.bitsPerSymbol,
+      channelBits: bits.length,
       blocks: 0,
       failedBlocks: 0,
+      stoppedEarly: false,
     };
   }
-  const blocks = Math.ceil(bits.length / code.k);
-  const coded = new Uint8Array(blocks * code.e);
-  const info = new Uint8Array(code.k);
-  for (let b = 0; b < blocks; b++) {
-    info.fill(0);
-    info.set(bits.subarray(b * code.k, Math.min(bits.length, (b + 1) * code.k)));
-    code.encodeInto(info, coded.subarray(b * code.e, (b + 1) * code.e));
-  }
-  const { symbols } = mapBits(mod, coded);
-  const { y, gains } = channel(symbols, snrDb, rng, cfg);
-  const llr = demapLlrs(mod, y, noiseVariance(snrDb), cfg.demap ?? 'maxlog', gains);
+  const { k, e } = code;
+  const m = mod.bitsPerSymbol;
+  const blocks = Math.ceil(bits.length / k);
+  const info = new Uint8Array(blocks * k);
+  info.set(bits);
+  const decoded = new Uint8Array(blocks * k);
+  const decoder = linkDecoder(code, cfg.decoder);
+  const motherLength = codeLength(code.mother);
   const effectiveLength = codeLength(code.effective);
-  const frames: Float32Array[] = [];
-  for (let b = 0; b < blocks; b++) frames.push(code.recoverLlrs(llr.subarray(b * code.e, (b + 1) * code.e)).slice(0, effectiveLength));
-  const results = decoderFor(code, cfg.decoder).decodeBatch(frames);
-  const out = new Uint8Array(blocks * code.k);
+  const n0 = noiseVariance(snrDb);
+  const chunk = chunkCodewords(e, m);
+  const coded = new Uint8Array(chunk * e);
+  const whole = { channelSymbols: Math.ceil((blocks * e) / m), channelBits: blocks * e, blocks };
   let failed = 0;
-  results.forEach((r, b) => {
-    out.set(code.infoBits(r.bits), b * code.k);
-    if (!r.success) failed++;
-  });
-  return {
-    bits: out.subarray(0, bits.length),
-    channelSymbols: symbols.length / 2,
-    channelBits: (symbols.length / 2) * mod.bitsPerSymbol,
-    blocks,
-    failedBlocks: failed,
-  };
+  for (let first = 0; first < blocks; first += chunk) {
+    const count = Math.min(chunk, blocks - first);
+    const burst = coded.subarray(0, count * e);
+    for (let c = 0; c < count; c++) code.encodeInto(info.subarray((first + c) * k, (first + c + 1) * k), burst.subarray(c * e, (c + 1) * e));
+    const { y, gains } = channel(mapBits(mod, burst).symbols, snrDb, rng, cfg);
+    const llr = demapLlrs(mod, y, n0, cfg.demap ?? 'maxlog', gains);
+    const frames: Float32Array[] = [];
+    for (let c = 0; c < count; c++) {
+      frames.push(code.recoverLlrsInto(llr.subarray(c * e, (c + 1) * e), new Float32Array(motherLength)).subarray(0, effectiveLength));
+    }
+    decoder.decodeBatch(frames).forEach((r, c) => {
+      if (!r.success) failed++;
+      decoded.set(code.infoBits(r.bits), (first + c) * k);
+    });
+    if (failed > 0 && cfg.stopOnFailure) return { ...whole, bits: decoded.subarray(0, bits.length), failedBlocks: failed, stoppedEarly: true };
+  }
+  return { ...whole, bits: decoded.subarray(0, bits.length), failedBlocks: failed, stoppedEarly: false };
 }
 
 /** Bytes → bits, most significant bit first. */
