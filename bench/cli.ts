@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { glueNegativeValues } from './cli-argv';
 import { isUserError, UserError } from './errors';
 import { schemeNames, schemeOptionSpecs } from './schemes/registry';
 import { parseList, parseShard, parseSnrGrid } from './sweep/grid';
@@ -29,22 +30,6 @@ function positiveInt(v: unknown, flag: string, min = 1): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} ${String(v)}: expected a whole number ≥ ${min}`);
   return n;
-}
-
-/**
- * yargs would read the value in `--snr -3:21:3` as short flags; a value that starts with a minus
- * and a digit is glued to its flag (`--snr=-3:21:3`) before parsing.
- */
-export function glueNegativeValues(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const next = argv[i + 1];
-    if (/^--[a-z][\w-]*$/.test(argv[i]) && next !== undefined && /^-\d/.test(next)) {
-      out.push(`${argv[i]}=${next}`);
-      i++;
-    } else out.push(argv[i]);
-  }
-  return out;
 }
 
 async function main(argv: string[]): Promise<void> {
