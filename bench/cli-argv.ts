@@ -1,3 +1,5 @@
+import { isUserError } from './errors';
+
 /**
  * yargs would read the value in `--snr -3:21:3` as short flags; a value that starts with a minus
  * and a digit is glued to its flag (`--snr=-3:21:3`) before parsing.
@@ -12,4 +14,19 @@ export function glueNegativeValues(argv: string[]): string[] {
     } else out.push(argv[i]);
   }
   return out;
+}
+
+/**
+ * Runs a command-line entry point: a user error becomes one `error: …` line and exit 1, anything
+ * else is a bug and is reported with its stack and exit 70.
+ */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((e: unknown) => {
+    if (isUserError(e)) {
+      process.stderr.write(`error: ${e.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`internal error (please report): ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(70);
+  });
 }

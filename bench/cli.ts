@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { glueNegativeValues } from './cli-argv';
+import { glueNegativeValues, runMain } from './cli-argv';
 import { isUserError, UserError } from './errors';
 import { schemeNames, schemeOptionSpecs } from './schemes/registry';
 import { parseList, parseShard, parseSnrGrid } from './sweep/grid';
@@ -284,11 +284,4 @@ async function main(argv: string[]): Promise<void> {
     .parseAsync();
 }
 
-main(hideBin(process.argv)).catch((e: unknown) => {
-  if (isUserError(e)) {
-    process.stderr.write(`error: ${e.message}\n`);
-    process.exit(1);
-  }
-  process.stderr.write(`internal error (please report): ${(e as Error).stack ?? String(e)}\n`);
-  process.exit(70);
-});
+runMain(() => main(hideBin(process.argv)));
