@@ -1,4 +1,5 @@
-import { isUserError } from './errors';
+import type { Argv } from 'yargs';
+import { isUserError, UserError } from './errors';
 
 /**
  * yargs would read the value in `--snr -3:21:3` as short flags; a value that starts with a minus
@@ -29,4 +30,15 @@ export function runMain(main: () => Promise<void>): void {
     process.stderr.write(`internal error (please report): ${(e as Error).stack ?? String(e)}\n`);
     process.exit(70);
   });
+}
+
+/** The common ending of the harness's yargs parsers: help, width, and user errors as one line. */
+export function withUserErrors<T>(y: Argv<T>): Argv<T> {
+  return y
+    .help()
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UserError(`${msg} (see --help)`);
+    });
 }

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { glueNegativeValues, runMain } from './cli-argv';
+import { glueNegativeValues, runMain, withUserErrors } from './cli-argv';
 import { isUserError, UserError } from './errors';
 import { schemeNames, schemeOptionSpecs } from './schemes/registry';
 import { parseList, parseShard, parseSnrGrid } from './sweep/grid';
@@ -33,255 +33,250 @@ function positiveInt(v: unknown, flag: string, min = 1): number {
 }
 
 async function main(argv: string[]): Promise<void> {
-  await yargs(glueNegativeValues(argv))
-    .scriptName('multi-sc-bench')
-    .usage('$0 <command> [options]')
-    .command(
-      'run',
-      'run a sweep: images × schemes × SNRs × seeds → metrics.csv, summary.csv, run.json',
-      (y) =>
-        withSchemeOptions(y)
-          .option('dataset', { type: 'string', default: 'kodak24', describe: `dataset: ${DATASET_NAMES.join(' | ')}` })
-          .option('schemes', { type: 'string', default: schemeNames().join(','), describe: 'comma-separated schemes to run' })
-          .option('snr', { type: 'string', default: '-3:21:3', describe: 'SNR grid in dB (Es/N0): start:stop:step inclusive, or a list 0,5,10' })
-          .option('limit', { type: 'number', describe: 'use only the first N images of the dataset' })
-          .option('seeds', { type: 'number', default: 1, describe: 'noise realisations per cell (seeds 0..N-1)' })
-          .option('profile', { type: 'string', default: 'lite', describe: `model profile: ${PROFILES.join(' | ')}` })
-          .option('out', { type: 'string', describe: 'results folder', defaultDescription: 'results/<dataset>' })
-          .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out, skipping finished cells' })
-          .option('shard', { type: 'string', describe: 'run only the k-th of n slices of the grid, e.g. 1/2' })
-          .option('split', { type: 'string', describe: 'VOC2012 segmentation split: train | val | all', defaultDescription: 'val' })
-          .option('data-dir', { type: 'string', describe: 'folder holding <dataset>/ (else $MULTISC_DATA_DIR, else the cache)' })
-          .option('cache-dir', { type: 'string', describe: 'cache folder', defaultDescription: '$MULTISC_CACHE_DIR or ~/.cache/multi-sc-bench' })
-          .option('skip-missing', { type: 'boolean', default: false, describe: 'skip images the split lists but the folder lacks (recorded in run.json)' })
-          .option('skip-bad', { type: 'boolean', default: false, describe: 'skip corrupt or unreadable images (recorded in run.json)' })
-          .option('workers', { type: 'number', default: os.availableParallelism(), describe: 'worker threads (1 = run in this thread)' })
-          .option('samples', { type: 'number', default: 3, describe: 'save reconstructions of the first N images for the report' })
-          .option('metrics', { type: 'string', default: METRIC_NAMES.join(','), describe: 'metrics to compute (a metric a scheme has no input for stays empty)' })
-          .option('metric-models', { type: 'string', describe: 'networks behind cosine/LPIPS: public (CLIP ViT-B/32, LPIPS-AlexNet) | offline (stand-ins)', defaultDescription: '$MULTISC_METRIC_MODELS or public' })
-          .option('models-dir', { type: 'string', describe: 'folder holding model files (else $MULTISC_MODELS_DIR, else the cache)' })
-          .option('threads', { type: 'number', default: 1, describe: 'ONNX Runtime intra-op threads per worker' })
-          .option('device', { type: 'string', default: 'cpu', describe: 'ONNX Runtime device: cpu | cuda (no silent fallback)' })
-          .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' }),
-      async (a) => {
-        const snrs = parseSnrGrid(a.snr);
-        const schemes = parseList(a.schemes, '--schemes');
-        for (const s of schemes) if (!schemeNames().includes(s)) {
-          throw new UserError(`unknown scheme "${s}" in --schemes: available schemes are ${schemeNames().join(', ')}`);
-        }
-        if (!PROFILES.includes(a.profile)) throw new UserError(`--profile ${a.profile}: use ${PROFILES.join(' or ')}`);
-        if (a.split !== undefined && a.dataset !== 'voc2012') throw new UserError(`--split applies to voc2012 only, not ${a.dataset}`);
-        const split = a.split ?? 'val';
-        if (!['train', 'val', 'all'].includes(split)) throw new UserError(`--split ${split}: use train, val or all`);
-        const seeds = positiveInt(a.seeds, '--seeds');
-        const workers = positiveInt(a.workers, '--workers');
-        const samples = positiveInt(a.samples, '--samples', 0);
-        const limit = a.limit === undefined ? undefined : positiveInt(a.limit, '--limit');
-        const shard = a.shard === undefined ? null : parseShard(a.shard);
-        const metrics = parseMetricList(a.metrics);
-        const metricModels = metricModelSetFrom(a['metric-models']);
-        if (a.device !== 'cpu' && a.device !== 'cuda') throw new UserError(`--device ${a.device}: use cpu or cuda`);
-        const threads = positiveInt(a.threads, '--threads');
-        const cache = a['cache-dir'] ?? cacheDir();
-        const ds = await ensureDataset(a.dataset, {
-          dataDir: a['data-dir'],
-          cacheDir: cache,
-          split: split as 'train' | 'val' | 'all',
-          skipMissing: a['skip-missing'],
-          limit,
-          fetchIfMissing: true,
-        });
-        const out = a.out ?? path.join('results', ds.name);
-        const outcome = await runSweep({
-          dataset: ds.name,
-          split: ds.name === 'voc2012' ? split : null,
-          dataRoot: ds.root,
-          images: ds.images.map((im) => ({ id: im.id, path: im.path })),
-          missingImages: ds.missing,
-          schemes,
-          schemeOptions: Object.fromEntries(Object.keys(schemeOptionSpecs()).map((k) => [k, (a as Record<string, unknown>)[k] as string])),
-          snrs,
-          seeds,
-          profile: a.profile,
-          out,
-          resume: a.resume,
-          shard,
-          workers,
-          samples,
-          skipBad: a['skip-bad'],
-          cacheDir: cache,
-          scorer: { metrics, metricModels, session: { modelsDir: a['models-dir'], cacheDir: cache, threads, device: a.device } },
-          quiet: a.quiet,
-          argv,
-        });
-        const bad = outcome.badImages.length ? `, ${outcome.badImages.length} bad image(s) skipped` : '';
-        console.log(
-          `${out}: ${outcome.cellsRun} cells run, ${outcome.cellsResumed} already done${bad}, ${(outcome.wallMs / 1000).toFixed(1)} s → metrics.csv, summary.csv, run.json`,
-        );
-      },
-    )
-    .command(
-      'datasets <action> [name]',
-      'list, fetch or verify the benchmark datasets',
-      (y) =>
-        y
-          .positional('action', { type: 'string', choices: ['list', 'fetch', 'verify'], describe: 'what to do' })
-          .positional('name', { type: 'string', describe: `dataset: ${DATASET_NAMES.join(' | ')}` })
-          .option('from', { type: 'string', describe: 'import a local copy (folder or archive) after checking it, instead of downloading' })
-          .option('data-dir', { type: 'string', describe: 'folder holding <dataset>/ (else $MULTISC_DATA_DIR, else the cache)' })
-          .option('cache-dir', { type: 'string', describe: 'cache folder', defaultDescription: '$MULTISC_CACHE_DIR or ~/.cache/multi-sc-bench' })
-          .option('base-url', { type: 'string', describe: 'download from this mirror instead of the canonical host (same file names, same checksums)' })
-          .option('keep-archive', { type: 'boolean', default: false, describe: 'keep the downloaded VOC2012 tarball after extraction' }),
-      async (a) => {
-        const cache = a['cache-dir'] ?? cacheDir();
-        if (a.action === 'list') {
-          for (const line of describeDatasets({ dataDir: a['data-dir'], cacheDir: cache })) console.log(line);
-          return;
-        }
-        if (!a.name) throw new UserError(`datasets ${a.action} needs a dataset name: ${DATASET_NAMES.join(' | ')}`);
-        if (a.action === 'fetch') {
-          const r = await fetchDataset(a.name, { cacheDir: cache, from: a.from, baseUrl: a['base-url'], keepArchive: a['keep-archive'] });
-          console.log(`${r.name}: ${r.status} in ${r.root}`);
-        } else {
-          const report = await verifyDataset(a.name, { dataDir: a['data-dir'], cacheDir: cache });
-          for (const p of report.problems) console.log(`  ${p}`);
-          console.log(`${report.name} in ${report.root}: ${report.checked} file(s) checked, ${report.ok ? 'OK' : `${report.problems.length} problem(s)`}`);
-          if (!report.ok) process.exitCode = 1;
-        }
-      },
-    )
-    .command(
-      'models <action> [ids..]',
-      'list, fetch or verify the model files (registry: bench/models/registry.ts)',
-      (y) =>
-        y
-          .positional('action', { type: 'string', choices: ['list', 'fetch', 'verify'], describe: 'what to do' })
-          .positional('ids', { type: 'string', array: true, describe: 'model ids (default: all of --profile)' })
-          .option('profile', { type: 'string', describe: 'only the models of this profile: lite | paper' })
-          .option('models-dir', { type: 'string', describe: 'folder holding model files (else $MULTISC_MODELS_DIR)' })
-          .option('cache-dir', { type: 'string', describe: 'cache folder', defaultDescription: '$MULTISC_CACHE_DIR or ~/.cache/multi-sc-bench' }),
-      async (a) => {
-        const opts = { modelsDir: a['models-dir'], cacheDir: a['cache-dir'] };
-        const ids = selectModels(a.ids as string[] | undefined, a.profile);
-        if (a.action === 'list') {
-          for (const line of await describeModels(ids, opts)) console.log(line);
-        } else if (a.action === 'fetch') {
-          for (const id of ids) {
-            const m = await fetchModel(id, opts);
-            console.log(`${id}: ${m.path} (${m.origin}, ${sourceLabel(m.source)})`);
+  await withUserErrors(
+    yargs(glueNegativeValues(argv))
+      .scriptName('multi-sc-bench')
+      .usage('$0 <command> [options]')
+      .command(
+        'run',
+        'run a sweep: images × schemes × SNRs × seeds → metrics.csv, summary.csv, run.json',
+        (y) =>
+          withSchemeOptions(y)
+            .option('dataset', { type: 'string', default: 'kodak24', describe: `dataset: ${DATASET_NAMES.join(' | ')}` })
+            .option('schemes', { type: 'string', default: schemeNames().join(','), describe: 'comma-separated schemes to run' })
+            .option('snr', { type: 'string', default: '-3:21:3', describe: 'SNR grid in dB (Es/N0): start:stop:step inclusive, or a list 0,5,10' })
+            .option('limit', { type: 'number', describe: 'use only the first N images of the dataset' })
+            .option('seeds', { type: 'number', default: 1, describe: 'noise realisations per cell (seeds 0..N-1)' })
+            .option('profile', { type: 'string', default: 'lite', describe: `model profile: ${PROFILES.join(' | ')}` })
+            .option('out', { type: 'string', describe: 'results folder', defaultDescription: 'results/<dataset>' })
+            .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out, skipping finished cells' })
+            .option('shard', { type: 'string', describe: 'run only the k-th of n slices of the grid, e.g. 1/2' })
+            .option('split', { type: 'string', describe: 'VOC2012 segmentation split: train | val | all', defaultDescription: 'val' })
+            .option('data-dir', { type: 'string', describe: 'folder holding <dataset>/ (else $MULTISC_DATA_DIR, else the cache)' })
+            .option('cache-dir', { type: 'string', describe: 'cache folder', defaultDescription: '$MULTISC_CACHE_DIR or ~/.cache/multi-sc-bench' })
+            .option('skip-missing', { type: 'boolean', default: false, describe: 'skip images the split lists but the folder lacks (recorded in run.json)' })
+            .option('skip-bad', { type: 'boolean', default: false, describe: 'skip corrupt or unreadable images (recorded in run.json)' })
+            .option('workers', { type: 'number', default: os.availableParallelism(), describe: 'worker threads (1 = run in this thread)' })
+            .option('samples', { type: 'number', default: 3, describe: 'save reconstructions of the first N images for the report' })
+            .option('metrics', { type: 'string', default: METRIC_NAMES.join(','), describe: 'metrics to compute (a metric a scheme has no input for stays empty)' })
+            .option('metric-models', { type: 'string', describe: 'networks behind cosine/LPIPS: public (CLIP ViT-B/32, LPIPS-AlexNet) | offline (stand-ins)', defaultDescription: '$MULTISC_METRIC_MODELS or public' })
+            .option('models-dir', { type: 'string', describe: 'folder holding model files (else $MULTISC_MODELS_DIR, else the cache)' })
+            .option('threads', { type: 'number', default: 1, describe: 'ONNX Runtime intra-op threads per worker' })
+            .option('device', { type: 'string', default: 'cpu', describe: 'ONNX Runtime device: cpu | cuda (no silent fallback)' })
+            .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' }),
+        async (a) => {
+          const snrs = parseSnrGrid(a.snr);
+          const schemes = parseList(a.schemes, '--schemes');
+          for (const s of schemes) if (!schemeNames().includes(s)) {
+            throw new UserError(`unknown scheme "${s}" in --schemes: available schemes are ${schemeNames().join(', ')}`);
           }
-        } else {
-          let bad = 0;
-          for (const id of ids) {
-            try {
-              const m = await locateModel(id, opts);
-              console.log(`${id}: OK sha256 ${m.sha256} (${sourceLabel(m.source)})`);
-            } catch (e) {
-              if (!isUserError(e)) throw e;
-              bad++;
-              console.log(`${id}: FAIL ${e.message}`);
+          if (!PROFILES.includes(a.profile)) throw new UserError(`--profile ${a.profile}: use ${PROFILES.join(' or ')}`);
+          if (a.split !== undefined && a.dataset !== 'voc2012') throw new UserError(`--split applies to voc2012 only, not ${a.dataset}`);
+          const split = a.split ?? 'val';
+          if (!['train', 'val', 'all'].includes(split)) throw new UserError(`--split ${split}: use train, val or all`);
+          const seeds = positiveInt(a.seeds, '--seeds');
+          const workers = positiveInt(a.workers, '--workers');
+          const samples = positiveInt(a.samples, '--samples', 0);
+          const limit = a.limit === undefined ? undefined : positiveInt(a.limit, '--limit');
+          const shard = a.shard === undefined ? null : parseShard(a.shard);
+          const metrics = parseMetricList(a.metrics);
+          const metricModels = metricModelSetFrom(a['metric-models']);
+          if (a.device !== 'cpu' && a.device !== 'cuda') throw new UserError(`--device ${a.device}: use cpu or cuda`);
+          const threads = positiveInt(a.threads, '--threads');
+          const cache = a['cache-dir'] ?? cacheDir();
+          const ds = await ensureDataset(a.dataset, {
+            dataDir: a['data-dir'],
+            cacheDir: cache,
+            split: split as 'train' | 'val' | 'all',
+            skipMissing: a['skip-missing'],
+            limit,
+            fetchIfMissing: true,
+          });
+          const out = a.out ?? path.join('results', ds.name);
+          const outcome = await runSweep({
+            dataset: ds.name,
+            split: ds.name === 'voc2012' ? split : null,
+            dataRoot: ds.root,
+            images: ds.images.map((im) => ({ id: im.id, path: im.path })),
+            missingImages: ds.missing,
+            schemes,
+            schemeOptions: Object.fromEntries(Object.keys(schemeOptionSpecs()).map((k) => [k, (a as Record<string, unknown>)[k] as string])),
+            snrs,
+            seeds,
+            profile: a.profile,
+            out,
+            resume: a.resume,
+            shard,
+            workers,
+            samples,
+            skipBad: a['skip-bad'],
+            cacheDir: cache,
+            scorer: { metrics, metricModels, session: { modelsDir: a['models-dir'], cacheDir: cache, threads, device: a.device } },
+            quiet: a.quiet,
+            argv,
+          });
+          const bad = outcome.badImages.length ? `, ${outcome.badImages.length} bad image(s) skipped` : '';
+          console.log(
+            `${out}: ${outcome.cellsRun} cells run, ${outcome.cellsResumed} already done${bad}, ${(outcome.wallMs / 1000).toFixed(1)} s → metrics.csv, summary.csv, run.json`,
+          );
+        },
+      )
+      .command(
+        'datasets <action> [name]',
+        'list, fetch or verify the benchmark datasets',
+        (y) =>
+          y
+            .positional('action', { type: 'string', choices: ['list', 'fetch', 'verify'], describe: 'what to do' })
+            .positional('name', { type: 'string', describe: `dataset: ${DATASET_NAMES.join(' | ')}` })
+            .option('from', { type: 'string', describe: 'import a local copy (folder or archive) after checking it, instead of downloading' })
+            .option('data-dir', { type: 'string', describe: 'folder holding <dataset>/ (else $MULTISC_DATA_DIR, else the cache)' })
+            .option('cache-dir', { type: 'string', describe: 'cache folder', defaultDescription: '$MULTISC_CACHE_DIR or ~/.cache/multi-sc-bench' })
+            .option('base-url', { type: 'string', describe: 'download from this mirror instead of the canonical host (same file names, same checksums)' })
+            .option('keep-archive', { type: 'boolean', default: false, describe: 'keep the downloaded VOC2012 tarball after extraction' }),
+        async (a) => {
+          const cache = a['cache-dir'] ?? cacheDir();
+          if (a.action === 'list') {
+            for (const line of describeDatasets({ dataDir: a['data-dir'], cacheDir: cache })) console.log(line);
+            return;
+          }
+          if (!a.name) throw new UserError(`datasets ${a.action} needs a dataset name: ${DATASET_NAMES.join(' | ')}`);
+          if (a.action === 'fetch') {
+            const r = await fetchDataset(a.name, { cacheDir: cache, from: a.from, baseUrl: a['base-url'], keepArchive: a['keep-archive'] });
+            console.log(`${r.name}: ${r.status} in ${r.root}`);
+          } else {
+            const report = await verifyDataset(a.name, { dataDir: a['data-dir'], cacheDir: cache });
+            for (const p of report.problems) console.log(`  ${p}`);
+            console.log(`${report.name} in ${report.root}: ${report.checked} file(s) checked, ${report.ok ? 'OK' : `${report.problems.length} problem(s)`}`);
+            if (!report.ok) process.exitCode = 1;
+          }
+        },
+      )
+      .command(
+        'models <action> [ids..]',
+        'list, fetch or verify the model files (registry: bench/models/registry.ts)',
+        (y) =>
+          y
+            .positional('action', { type: 'string', choices: ['list', 'fetch', 'verify'], describe: 'what to do' })
+            .positional('ids', { type: 'string', array: true, describe: 'model ids (default: all of --profile)' })
+            .option('profile', { type: 'string', describe: 'only the models of this profile: lite | paper' })
+            .option('models-dir', { type: 'string', describe: 'folder holding model files (else $MULTISC_MODELS_DIR)' })
+            .option('cache-dir', { type: 'string', describe: 'cache folder', defaultDescription: '$MULTISC_CACHE_DIR or ~/.cache/multi-sc-bench' }),
+        async (a) => {
+          const opts = { modelsDir: a['models-dir'], cacheDir: a['cache-dir'] };
+          const ids = selectModels(a.ids as string[] | undefined, a.profile);
+          if (a.action === 'list') {
+            for (const line of await describeModels(ids, opts)) console.log(line);
+          } else if (a.action === 'fetch') {
+            for (const id of ids) {
+              const m = await fetchModel(id, opts);
+              console.log(`${id}: ${m.path} (${m.origin}, ${sourceLabel(m.source)})`);
             }
+          } else {
+            let bad = 0;
+            for (const id of ids) {
+              try {
+                const m = await locateModel(id, opts);
+                console.log(`${id}: OK sha256 ${m.sha256} (${sourceLabel(m.source)})`);
+              } catch (e) {
+                if (!isUserError(e)) throw e;
+                bad++;
+                console.log(`${id}: FAIL ${e.message}`);
+              }
+            }
+            if (bad) throw new UserError(`${bad} of ${ids.length} model(s) missing or corrupt (see above)`);
           }
-          if (bad) throw new UserError(`${bad} of ${ids.length} model(s) missing or corrupt (see above)`);
-        }
-      },
-    )
-    .command(
-      'metric <name> [files..]',
-      'score two images (lpips, cosine, psnr, ms-ssim) or two text files (bleu)',
-      (y) =>
-        y
-          .positional('name', { type: 'string', choices: ['lpips', 'cosine', 'psnr', 'ms-ssim', 'bleu'], describe: 'metric' })
-          .positional('files', { type: 'string', array: true, describe: 'A.png B.png' })
-          .option('ref', { type: 'string', describe: 'bleu: reference text file, one sentence per line' })
-          .option('hyp', { type: 'string', describe: 'bleu: hypothesis text file, one sentence per line' })
-          .option('variant', { type: 'string', default: 'sacrebleu', describe: `bleu: ${BLEU_VARIANTS.join(' | ')}` })
-          .option('metric-models', { type: 'string', describe: 'public | offline', defaultDescription: '$MULTISC_METRIC_MODELS or public' })
-          .option('models-dir', { type: 'string', describe: 'folder holding model files (else $MULTISC_MODELS_DIR)' })
-          .option('threads', { type: 'number', default: 2, describe: 'ONNX Runtime intra-op threads' })
-          .option('signature', { type: 'boolean', default: false, describe: 'also print the metric signature' }),
-      async (a) => {
-        const r = await runMetricCommand({
-          name: a.name as MetricCommandName,
-          files: (a.files as string[] | undefined) ?? [],
-          ref: a.ref,
-          hyp: a.hyp,
-          variant: a.variant,
-          metricModels: metricModelSetFrom(a['metric-models']),
-          session: { modelsDir: a['models-dir'], threads: positiveInt(a.threads, '--threads') },
-        });
-        console.log(r.value);
-        if (a.signature) console.log(r.signature);
-      },
-    )
-    .command(
-      'plot',
-      'render Fig. 3/4 (a) cosine, (b) LPIPS and the extra figures of a results folder to SVG + PNG, and the HTML report',
-      (y) =>
-        y
-          .option('in', { type: 'string', demandOption: true, describe: 'results folder written by bench run (summary.csv, run.json, samples/)' })
-          .option('out', { type: 'string', describe: 'output folder', defaultDescription: 'plots/<dataset>' })
-          .option('report', { type: 'boolean', default: true, describe: 'also write index.html (figures, summary table, run metadata, gallery); --no-report skips it' })
-          .option('scale', { type: 'number', default: 2, describe: 'PNG pixels per SVG pixel' })
-          .option('only', { type: 'string', describe: 'comma-separated figure ids to render (e.g. fig4,fig4a-cosine)', defaultDescription: 'all' })
-          .option('gallery-snr', { type: 'string', describe: 'SNRs (dB) shown in the report gallery, e.g. 0,9,18', defaultDescription: '4 spread over the grid' })
-          .option('gallery-images', { type: 'number', describe: 'at most N sample images in the gallery', defaultDescription: 'all saved by the run' }),
-      async (a) => {
-        const lines = await plotCommand({
-          in: a.in, out: a.out, report: a.report, scale: a.scale, only: a.only,
-          gallerySnr: a['gallery-snr'], galleryImages: a['gallery-images'],
-        });
-        for (const l of lines) console.log(l);
-      },
-    )
-    .command(
-      'check',
-      'compare a results folder (or a rerun of the golden run) with a golden file; exit 1 on a change beyond tolerance, a missing or an extra curve',
-      (y) =>
-        y
-          .option('in', { type: 'string', describe: 'results folder to check (summary.csv, run.json, metrics.csv)' })
-          .option('golden', { type: 'string', demandOption: true, describe: 'golden file, e.g. results/golden/kodak24-analog.csv' })
-          .option('rerun', { type: 'boolean', default: false, describe: "run the golden's recorded bench run command into a temp folder, then compare (instead of --in)" })
-          .option('update-golden', { type: 'boolean', default: false, describe: 'rewrite the golden file from --in (or --rerun) and print what changed' })
-          .option('ci-scale', { type: 'number', describe: 'tolerance per point = max(floor, ci-scale × golden ci95)', defaultDescription: "the golden's, else 0.1" })
-          .option('abs-tol', { type: 'string', describe: 'absolute floors per metric, e.g. psnr=0.05,lpips=0.002', defaultDescription: "the golden's, else cosine/lpips/bleu/ms_ssim 0.001, psnr 0.02, channel_symbols 0" })
-          .option('keep', { type: 'boolean', default: false, describe: 'keep the --rerun results folder (its path is printed)' }),
-      async (a) => {
-        const r = await checkCommand({
-          in: a.in, golden: a.golden, rerun: a.rerun, updateGolden: a['update-golden'],
-          ciScale: a['ci-scale'], absTol: a['abs-tol'], keep: a.keep,
-        });
-        for (const l of r.lines) console.log(l);
-        if (r.exitCode !== 0) process.exitCode = r.exitCode;
-      },
-    )
-    .command(
-      'merge <dirs..>',
-      'combine the results folders of a sharded run into one',
-      (y) =>
-        y
-          .positional('dirs', { type: 'string', array: true, describe: 'results folders of the shards' })
-          .option('out', { type: 'string', demandOption: true, describe: 'folder for the merged results' }),
-      (a) => {
-        const r = mergeResults(a.dirs as string[], a.out);
-        const missing = r.missingShards.length ? `; MISSING shards ${r.missingShards.join(', ')} (status "partial")` : '';
-        console.log(`${a.out}: merged ${r.rows} rows from shards ${r.shards.join(', ')}${missing}`);
-      },
-    )
-    .demandCommand(1, 'name a command: run, plot, check, datasets, models, metric or merge (see --help)')
-    .strict()
-    .parserConfiguration({ 'camel-case-expansion': true })
-    // A flag given twice keeps its last value, as in most CLIs (only the list positionals are lists).
-    .middleware((a) => {
-      for (const [k, v] of Object.entries(a)) if (!LIST_POSITIONALS.has(k) && Array.isArray(v)) a[k] = v[v.length - 1];
-    }, true)
-    .help()
-    .wrap(Math.min(110, process.stdout.columns || 110))
-    .fail((msg, err) => {
-      if (err) throw err;
-      throw new UserError(`${msg} (see --help)`);
-    })
-    .parseAsync();
+        },
+      )
+      .command(
+        'metric <name> [files..]',
+        'score two images (lpips, cosine, psnr, ms-ssim) or two text files (bleu)',
+        (y) =>
+          y
+            .positional('name', { type: 'string', choices: ['lpips', 'cosine', 'psnr', 'ms-ssim', 'bleu'], describe: 'metric' })
+            .positional('files', { type: 'string', array: true, describe: 'A.png B.png' })
+            .option('ref', { type: 'string', describe: 'bleu: reference text file, one sentence per line' })
+            .option('hyp', { type: 'string', describe: 'bleu: hypothesis text file, one sentence per line' })
+            .option('variant', { type: 'string', default: 'sacrebleu', describe: `bleu: ${BLEU_VARIANTS.join(' | ')}` })
+            .option('metric-models', { type: 'string', describe: 'public | offline', defaultDescription: '$MULTISC_METRIC_MODELS or public' })
+            .option('models-dir', { type: 'string', describe: 'folder holding model files (else $MULTISC_MODELS_DIR)' })
+            .option('threads', { type: 'number', default: 2, describe: 'ONNX Runtime intra-op threads' })
+            .option('signature', { type: 'boolean', default: false, describe: 'also print the metric signature' }),
+        async (a) => {
+          const r = await runMetricCommand({
+            name: a.name as MetricCommandName,
+            files: (a.files as string[] | undefined) ?? [],
+            ref: a.ref,
+            hyp: a.hyp,
+            variant: a.variant,
+            metricModels: metricModelSetFrom(a['metric-models']),
+            session: { modelsDir: a['models-dir'], threads: positiveInt(a.threads, '--threads') },
+          });
+          console.log(r.value);
+          if (a.signature) console.log(r.signature);
+        },
+      )
+      .command(
+        'plot',
+        'render Fig. 3/4 (a) cosine, (b) LPIPS and the extra figures of a results folder to SVG + PNG, and the HTML report',
+        (y) =>
+          y
+            .option('in', { type: 'string', demandOption: true, describe: 'results folder written by bench run (summary.csv, run.json, samples/)' })
+            .option('out', { type: 'string', describe: 'output folder', defaultDescription: 'plots/<dataset>' })
+            .option('report', { type: 'boolean', default: true, describe: 'also write index.html (figures, summary table, run metadata, gallery); --no-report skips it' })
+            .option('scale', { type: 'number', default: 2, describe: 'PNG pixels per SVG pixel' })
+            .option('only', { type: 'string', describe: 'comma-separated figure ids to render (e.g. fig4,fig4a-cosine)', defaultDescription: 'all' })
+            .option('gallery-snr', { type: 'string', describe: 'SNRs (dB) shown in the report gallery, e.g. 0,9,18', defaultDescription: '4 spread over the grid' })
+            .option('gallery-images', { type: 'number', describe: 'at most N sample images in the gallery', defaultDescription: 'all saved by the run' }),
+        async (a) => {
+          const lines = await plotCommand({
+            in: a.in, out: a.out, report: a.report, scale: a.scale, only: a.only,
+            gallerySnr: a['gallery-snr'], galleryImages: a['gallery-images'],
+          });
+          for (const l of lines) console.log(l);
+        },
+      )
+      .command(
+        'check',
+        'compare a results folder (or a rerun of the golden run) with a golden file; exit 1 on a change beyond tolerance, a missing or an extra curve',
+        (y) =>
+          y
+            .option('in', { type: 'string', describe: 'results folder to check (summary.csv, run.json, metrics.csv)' })
+            .option('golden', { type: 'string', demandOption: true, describe: 'golden file, e.g. results/golden/kodak24-analog.csv' })
+            .option('rerun', { type: 'boolean', default: false, describe: "run the golden's recorded bench run command into a temp folder, then compare (instead of --in)" })
+            .option('update-golden', { type: 'boolean', default: false, describe: 'rewrite the golden file from --in (or --rerun) and print what changed' })
+            .option('ci-scale', { type: 'number', describe: 'tolerance per point = max(floor, ci-scale × golden ci95)', defaultDescription: "the golden's, else 0.1" })
+            .option('abs-tol', { type: 'string', describe: 'absolute floors per metric, e.g. psnr=0.05,lpips=0.002', defaultDescription: "the golden's, else cosine/lpips/bleu/ms_ssim 0.001, psnr 0.02, channel_symbols 0" })
+            .option('keep', { type: 'boolean', default: false, describe: 'keep the --rerun results folder (its path is printed)' }),
+        async (a) => {
+          const r = await checkCommand({
+            in: a.in, golden: a.golden, rerun: a.rerun, updateGolden: a['update-golden'],
+            ciScale: a['ci-scale'], absTol: a['abs-tol'], keep: a.keep,
+          });
+          for (const l of r.lines) console.log(l);
+          if (r.exitCode !== 0) process.exitCode = r.exitCode;
+        },
+      )
+      .command(
+        'merge <dirs..>',
+        'combine the results folders of a sharded run into one',
+        (y) =>
+          y
+            .positional('dirs', { type: 'string', array: true, describe: 'results folders of the shards' })
+            .option('out', { type: 'string', demandOption: true, describe: 'folder for the merged results' }),
+        (a) => {
+          const r = mergeResults(a.dirs as string[], a.out);
+          const missing = r.missingShards.length ? `; MISSING shards ${r.missingShards.join(', ')} (status "partial")` : '';
+          console.log(`${a.out}: merged ${r.rows} rows from shards ${r.shards.join(', ')}${missing}`);
+        },
+      )
+      .demandCommand(1, 'name a command: run, plot, check, datasets, models, metric or merge')
+      .strict()
+      .parserConfiguration({ 'camel-case-expansion': true })
+      // A flag given twice keeps its last value, as in most CLIs (only the list positionals are lists).
+      .middleware((a) => {
+        for (const [k, v] of Object.entries(a)) if (!LIST_POSITIONALS.has(k) && Array.isArray(v)) a[k] = v[v.length - 1];
+      }, true),
+  ).parseAsync();
 }
 
 runMain(() => main(hideBin(process.argv)));

@@ -17,7 +17,7 @@ import { writeFileAtomic } from '../../fs-atomic';
 import { createProgress } from '../../progress';
 import { modulationFromName } from '../modulation';
 import { parseSnrGrid } from '../../sweep/grid';
-import { glueNegativeValues, runMain } from '../../cli-argv';
+import { glueNegativeValues, runMain, withUserErrors } from '../../cli-argv';
 import { parseLdpcSpec } from './codes';
 import {
   blerCrossing,
@@ -59,41 +59,36 @@ function parseEbnoGrid(text: string): number[] {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const a = await yargs(glueNegativeValues(argv))
-    .scriptName('ldpc-sim')
-    .usage('$0 --code SPEC --ebno GRID [options]\n\nBLER/BER of an LDPC code: random words, encode, modulate, channel, soft demap, decode.')
-    .option('code', { type: 'string', demandOption: true, describe: 'LDPC spec: nr:K:N (5G NR, e.g. nr:3072:6144) or wifi:N:R (802.11n, e.g. wifi:1944:1/2)' })
-    .option('ebno', { type: 'string', demandOption: true, describe: 'Eb/N0 grid in dB: start:stop:step inclusive (e.g. -1:3:0.5) or a list 1,1.5,2' })
-    .option('mod', { type: 'string', default: 'qpsk', describe: 'modulation: bpsk | qpsk | 16qam | 64qam | 256qam' })
-    .option('decoder', { type: 'string', default: 'minsum', describe: 'minsum (layered normalised min-sum) | spa (layered sum-product) | flooding (flooding sum-product)' })
-    .option('iters', { type: 'string', default: '20', describe: 'maximum decoder iterations' })
-    .option('early-stop', { type: 'boolean', default: true, describe: 'stop decoding a frame at a zero syndrome (--no-early-stop: always run --iters)' })
-    .option('max-frames', { type: 'string', default: '10000', describe: 'frames per Eb/N0 point at most' })
-    .option('max-errors', { type: 'string', default: '100', describe: 'stop a point after this many block errors' })
-    .option('channel', { type: 'string', default: 'awgn', describe: 'awgn | rayleigh (perfect CSI)' })
-    .option('fading-block', { type: 'string', default: '1', describe: 'rayleigh: symbols per fading gain (1 = fast fading)' })
-    .option('demap', { type: 'string', default: 'exact', describe: 'soft demapper: exact | maxlog' })
-    .option('seed', { type: 'string', default: '1', describe: 'random seed (the same seed gives the same table)' })
-    .option('target-bler', { type: 'string', default: '0.01', describe: 'report the Eb/N0 where the BLER crosses this (log-linear interpolation)' })
-    .option('csv', { type: 'string', describe: `write ${CSV_COLUMNS.join(',')} to this file` })
-    .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
-    .strict()
-    .parserConfiguration({ 'camel-case-expansion': true })
-    // A flag given twice keeps its last value.
-    .middleware((args) => {
-      for (const [key, v] of Object.entries(args)) if (key !== '_' && Array.isArray(v)) args[key] = v[v.length - 1];
-    }, true)
-    .check((args) => {
-      if (args._.length > 0) throw new UserError(`unexpected argument "${String(args._[0])}" (see --help)`);
-      return true;
-    })
-    .help()
-    .wrap(Math.min(110, process.stdout.columns || 110))
-    .fail((msg, err) => {
-      if (err) throw err;
-      throw new UserError(`${msg} (see --help)`);
-    })
-    .parseAsync();
+  const a = await withUserErrors(
+    yargs(glueNegativeValues(argv))
+      .scriptName('ldpc-sim')
+      .usage('$0 --code SPEC --ebno GRID [options]\n\nBLER/BER of an LDPC code: random words, encode, modulate, channel, soft demap, decode.')
+      .option('code', { type: 'string', demandOption: true, describe: 'LDPC spec: nr:K:N (5G NR, e.g. nr:3072:6144) or wifi:N:R (802.11n, e.g. wifi:1944:1/2)' })
+      .option('ebno', { type: 'string', demandOption: true, describe: 'Eb/N0 grid in dB: start:stop:step inclusive (e.g. -1:3:0.5) or a list 1,1.5,2' })
+      .option('mod', { type: 'string', default: 'qpsk', describe: 'modulation: bpsk | qpsk | 16qam | 64qam | 256qam' })
+      .option('decoder', { type: 'string', default: 'minsum', describe: 'minsum (layered normalised min-sum) | spa (layered sum-product) | flooding (flooding sum-product)' })
+      .option('iters', { type: 'string', default: '20', describe: 'maximum decoder iterations' })
+      .option('early-stop', { type: 'boolean', default: true, describe: 'stop decoding a frame at a zero syndrome (--no-early-stop: always run --iters)' })
+      .option('max-frames', { type: 'string', default: '10000', describe: 'frames per Eb/N0 point at most' })
+      .option('max-errors', { type: 'string', default: '100', describe: 'stop a point after this many block errors' })
+      .option('channel', { type: 'string', default: 'awgn', describe: 'awgn | rayleigh (perfect CSI)' })
+      .option('fading-block', { type: 'string', default: '1', describe: 'rayleigh: symbols per fading gain (1 = fast fading)' })
+      .option('demap', { type: 'string', default: 'exact', describe: 'soft demapper: exact | maxlog' })
+      .option('seed', { type: 'string', default: '1', describe: 'random seed (the same seed gives the same table)' })
+      .option('target-bler', { type: 'string', default: '0.01', describe: 'report the Eb/N0 where the BLER crosses this (log-linear interpolation)' })
+      .option('csv', { type: 'string', describe: `write ${CSV_COLUMNS.join(',')} to this file` })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
+      .strict()
+      .parserConfiguration({ 'camel-case-expansion': true })
+      // A flag given twice keeps its last value.
+      .middleware((args) => {
+        for (const [key, v] of Object.entries(args)) if (key !== '_' && Array.isArray(v)) args[key] = v[v.length - 1];
+      }, true)
+      .check((args) => {
+        if (args._.length > 0) throw new UserError(`unexpected argument "${String(args._[0])}" (see --help)`);
+        return true;
+      }),
+  ).parseAsync();
 
   const scheme = parseLdpcSpec(String(a.code));
   const modulation = modulationFromName(String(a.mod));
