@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'csv-parse/sync';
 import { UserError } from '../bench/errors';
+import { parseNumber } from '../bench/sweep/results';
 
 /** Mean and 95% CI half-width of one metric in one summary row (ci95 null when n < 2). */
 export interface MeanCi {
@@ -28,16 +29,6 @@ export interface Summary {
 }
 
 const KEY_COLUMNS = ['dataset', 'scheme', 'profile', 'snr_db', 'n'] as const;
-
-function num(s: string, where: string): number | null {
-  if (s === '') return null;
-  if (s === 'inf') return Infinity;
-  if (s === '-inf') return -Infinity;
-  if (s === 'nan') return NaN;
-  const v = Number(s);
-  if (!Number.isFinite(v)) throw new UserError(`${where}: "${s}" is not a number; the file was edited or damaged, re-run the sweep`);
-  return v;
-}
 
 /** Parses summary.csv text (header: dataset,scheme,profile,snr_db,n then `<m>_mean,<m>_ci95` pairs). */
 export function parseSummaryCsv(text: string, file: string): Summary {
@@ -67,13 +58,13 @@ export function parseSummaryCsv(text: string, file: string): Summary {
     const f = records[r];
     const where = `${file} row ${r + 1}`;
     if (f.length !== header.length) throw new UserError(`${where}: ${f.length} fields, expected ${header.length}; re-run the sweep or restore the file`);
-    const snr = num(f[3], where);
-    const n = num(f[4], where);
+    const snr = parseNumber(f[3], where);
+    const n = parseNumber(f[4], where);
     if (snr === null || n === null) throw new UserError(`${where}: snr_db and n must not be empty`);
     const metrics: Record<string, MeanCi | null> = {};
     metricNames.forEach((m, j) => {
-      const mean = num(f[KEY_COLUMNS.length + 2 * j], where);
-      const ci95 = num(f[KEY_COLUMNS.length + 2 * j + 1], where);
+      const mean = parseNumber(f[KEY_COLUMNS.length + 2 * j], where);
+      const ci95 = parseNumber(f[KEY_COLUMNS.length + 2 * j + 1], where);
       metrics[m] = mean === null ? null : { mean, ci95 };
     });
     rows.push({ dataset: f[0], scheme: f[1], profile: f[2], snr_db: snr, n, metrics });

@@ -50,13 +50,14 @@ export function formatNumber(v: number | null): string {
   return String(Number(v.toPrecision(10)));
 }
 
-function parseNumber(s: string, where: string): number | null {
+/** The inverse of `formatNumber` (metrics.csv, summary.csv, golden files); `where` names the place for errors. */
+export function parseNumber(s: string, where: string): number | null {
   if (s === '') return null;
   if (s === 'inf') return Infinity;
   if (s === '-inf') return -Infinity;
   if (s === 'nan') return NaN;
   const v = Number(s);
-  if (!Number.isFinite(v)) throw new UserError(`${where}: "${s}" is not a number`);
+  if (!Number.isFinite(v)) throw new UserError(`${where}: "${s}" is not a number; the file was edited or damaged, re-run the sweep`);
   return v;
 }
 
