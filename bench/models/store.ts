@@ -9,11 +9,13 @@ import { downloadVerified } from '../fetch/download';
 import { isDirectory, isFile } from '../fetch/files';
 import { createDigester, describeMismatch, digestFile } from '../fetch/hash';
 import { type TransferOptions, logLine } from '../fetch/transfer';
+import { packageRoot } from '../run-info';
 import { modelEntry, type ModelEntry, type ModelSource } from './registry';
 
 /**
  * Where model files live and how they get there. A model is looked for in the models folder
- * (--models-dir, else MULTISC_MODELS_DIR) at its `local` source path, then in the cache
+ * (--models-dir, else MULTISC_MODELS_DIR) at its `local` source path, then among the files the
+ * project ships (`repo` sources, e.g. the deep JSCC weights), then in the cache
  * (`<cache>/models/<id>/<fileName>`). A file counts only when its size and sha256 equal those of
  * one of the entry's sources; which source it matched is recorded with the result.
  */
@@ -29,7 +31,7 @@ export interface LocatedModel {
   /** The source whose bytes these are. */
   source: ModelSource;
   /** Which setting found it. */
-  origin: '--models-dir' | 'MULTISC_MODELS_DIR' | 'cache';
+  origin: '--models-dir' | 'MULTISC_MODELS_DIR' | 'repo' | 'cache';
 }
 
 export function modelsDirFrom(opts: StoreOptions): { dir: string; origin: '--models-dir' | 'MULTISC_MODELS_DIR' } | null {
@@ -54,6 +56,7 @@ function candidates(entry: ModelEntry, opts: StoreOptions): { file: string; orig
     }
     for (const s of entry.sources) if (s.kind === 'local') out.push({ file: path.join(models.dir, s.path), origin: models.origin });
   }
+  for (const s of entry.sources) if (s.kind === 'repo') out.push({ file: path.join(packageRoot(), s.path), origin: 'repo' });
   out.push({ file: cachedModelPath(entry, opts), origin: 'cache' });
   return out;
 }
@@ -110,6 +113,8 @@ export function sourceLabel(s: ModelSource): string {
   switch (s.kind) {
     case 'local':
       return `models folder: ${s.path}`;
+    case 'repo':
+      return `shipped with the harness: ${s.path}`;
     case 'npm':
       return `npm ${s.package}@${s.version}`;
     case 'url':
@@ -120,7 +125,9 @@ export function sourceLabel(s: ModelSource): string {
 }
 
 function howToGet(entry: ModelEntry): string {
-  const fetchable = entry.sources.filter((s) => s.kind !== 'local');
+  const fetchable = entry.sources.filter((s) => s.kind !== 'local' && s.kind !== 'repo');
+  const shipped = entry.sources.find((s) => s.kind === 'repo');
+  if (shipped) return `It ships with the harness at ${shipped.path}: restore it with \`git checkout -- ${shipped.path}\`.`;
   const local = entry.sources.find((s) => s.kind === 'local');
   const parts: string[] = [];
   if (fetchable.length) parts.push(`Get it with \`npm run models -- fetch ${entry.id}\` (from ${fetchable.map(sourceLabel).join(', ')})`);
@@ -136,7 +143,7 @@ export async function fetchModel(id: string, opts: StoreOptions & { npmRegistry?
   const entry = modelEntry(id);
   const present = await findModel(entry, opts);
   if (present) return present;
-  const fetchable = entry.sources.filter((s) => s.kind !== 'local');
+  const fetchable = entry.sources.filter((s) => s.kind === 'npm' || s.kind === 'url' || s.kind === 'hf');
   if (fetchable.length === 0) throw new UserError(`model ${id} has no public download source here. ${howToGet(entry)}`);
   const dest = cachedModelPath(entry, opts);
   const failures: string[] = [];

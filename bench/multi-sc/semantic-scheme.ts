@@ -1,4 +1,5 @@
-import { analogDecode, analogEncode } from '../../baselines/analog/analog';
+import { analogCodec } from '../../baselines/analog/analog';
+import { deepJsccCodec, jsccModel, jsccModelIds, JSCC_MODEL_OPTION, DEFAULT_JSCC_MODEL } from '../../baselines/deep-jscc/deep-jscc';
 import { UserError } from '../errors';
 import type { RgbImage } from '../image';
 import { createDetector, DEFAULT_DETECTOR, type Detector } from '../models/detector';
@@ -8,6 +9,7 @@ import { awgnChannel } from '../phy/awgn';
 import type { BitLinkConfig } from '../phy/bit-link';
 import { parseLdpcSpec } from '../phy/ldpc/codes';
 import { modulationFromName } from '../phy/modulation';
+import type { AnalogEncoded, AnalogImageCodec } from '../schemes/analog-image-codec';
 import type { Scheme, SchemeFactory, SchemeOptions, SchemeOptionSpec, TransmitContext, TransmitResult } from '../schemes/scheme';
 import { createSymSpellCorrector, NO_CORRECTION, type TextCorrector } from './corrector';
 import { CAPTION_VOCABULARY, parseCaption, type GridSize } from './lite/caption-grammar';
@@ -46,7 +48,8 @@ export const SEMANTIC_OPTIONS: Readonly<Record<string, SchemeOptionSpec>> = {
   'text-mod': { type: 'string', default: 'bpsk', describe: 'text link modulation: bpsk | qpsk | 16qam | 64qam' },
   'text-code': { type: 'string', default: 'none', describe: 'text link LDPC code, e.g. nr:1536:4608, or none (uncoded, hard decisions)' },
   corrector: { type: 'string', default: 'symspell', describe: 'receiver spelling corrector: symspell | none' },
-  'slice-codec': { type: 'string', default: 'analog', describe: 'how the main-object slice is sent: analog' },
+  'slice-codec': { type: 'string', default: 'analog', describe: 'how the main-object slice is sent: analog (uncoded, LMMSE) | deep-jscc (--jscc-model)' },
+  ...JSCC_MODEL_OPTION,
   segmenter: { type: 'string', default: DEFAULT_SEGMENTER, describe: 'segmentation model id (lite: isnet-general, isnet-general-small)' },
   detector: { type: 'string', default: DEFAULT_DETECTOR, describe: 'object detector model id behind the template captioner' },
 };
@@ -69,7 +72,8 @@ interface SemanticConfig {
 
 interface PreparedSlice {
   box: { x: number; y: number; width: number; height: number };
-  analog: ReturnType<typeof analogEncode>;
+  /** The box crop as the slice codec encoded it. */
+  encoded: AnalogEncoded;
   /** The slice mask downsampled by MASK_DOWNSAMPLE: what the receiver gets. */
   coarseMask: Uint8Array;
 }
@@ -136,6 +140,7 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
   private segmenter: Promise<Segmenter> | null = null;
   private detector: Promise<Detector> | null = null;
   private corrector: Promise<TextCorrector> | null = null;
+  private readonly sliceCodec: AnalogImageCodec | null;
 
   constructor(
     readonly name: SemanticVariant,
@@ -149,7 +154,7 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
       code: config.textCode === 'none' ? null : parseLdpcSpec(config.textCode),
       demap: 'maxlog',
     };
-    if (name !== 'vlm-csc' && config.sliceCodec !== 'analog') throw new UserError(`--slice-codec ${config.sliceCodec}: only analog is available so far`);
+    this.sliceCodec = name === 'vlm-csc' ? null : sliceCodecFrom(config.sliceCodec, session);
     if (config.corrector !== 'symspell' && config.corrector !== 'none') throw new UserError(`--corrector ${config.corrector}: use symspell or none`);
   }
 
@@ -169,7 +174,8 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
         mask = seg.mask;
         // The whole box is sent and only its masked part is pasted: zeroing the background first
         // would leave a black halo wherever the coarse received mask overhangs the object.
-        slice = { box: seg.box, analog: analogEncode(cropImage(image, seg.box)), coarseMask: coarseMaskOf(seg.sliceMask, seg.box.width, seg.box.height) };
+        const encoded = await this.sliceCodec!.encode(cropImage(image, seg.box));
+        slice = { box: seg.box, encoded, coarseMask: coarseMaskOf(seg.sliceMask, seg.box.width, seg.box.height) };
       }
     }
     const captions = captionImage(image, { blocks: this.blocks, grid: this.cellGrid, detections, mask }).map((c) => c.text);
@@ -196,13 +202,13 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
       const side = { modulation: this.link.modulation, code: null };
       const box = sendRepeated(boxBits(p.slice.box), BOX_REPETITIONS, ctx.snrDb, ctx.rng('box'), side);
       const mask = sendRepeated(p.slice.coarseMask, MASK_REPETITIONS, ctx.snrDb, ctx.rng('mask'), side);
-      const y = awgnChannel(p.slice.analog.symbols, ctx.snrDb, ctx.rng('slice'));
-      symbols += box.channelSymbols + mask.channelSymbols + p.slice.analog.symbols.length / 2;
+      const y = awgnChannel(p.slice.encoded.symbols, ctx.snrDb, ctx.rng('slice'));
+      symbols += box.channelSymbols + mask.channelSymbols + p.slice.encoded.symbols.length / 2;
       bits += box.channelSymbols * this.link.modulation.bitsPerSymbol + mask.channelSymbols * this.link.modulation.bitsPerSymbol;
       const b = boxFromBits(box.bits);
       const fits = b.width === p.slice.box.width && b.height === p.slice.box.height && b.x + b.width <= p.width && b.y + b.height <= p.height;
       if (fits) {
-        const sliceImage = analogDecode(p.slice.analog, y, ctx.snrDb, 'mmse');
+        const sliceImage = await this.sliceCodec!.decode(p.slice.encoded, y, ctx.snrDb);
         image = composite(image, sliceImage, fineMaskOf(mask.bits, b.width, b.height), b, this.config.ipWeight);
       }
     }
@@ -215,13 +221,30 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
   }
 }
 
+/** `analog:mmse` or `deep-jscc:<model>`: the slice codec as the config records it. */
+function sliceCodecName(o: SchemeOptions): string {
+  const codec = String(o['slice-codec'] ?? 'analog');
+  if (codec === 'analog') return 'analog:mmse';
+  if (codec === 'deep-jscc') return `deep-jscc:${jsccModel(String(o['jscc-model'] ?? DEFAULT_JSCC_MODEL)).name}`;
+  throw new UserError(`--slice-codec ${codec}: use analog or deep-jscc`);
+}
+
+function sliceCodecFrom(name: string, session: SessionOptions): AnalogImageCodec {
+  return name.startsWith('deep-jscc:') ? (deepJsccCodec(name.slice('deep-jscc:'.length), session) as AnalogImageCodec) : analogCodec('mmse');
+}
+
 function semanticFactory(variant: SemanticVariant, summary: string): SchemeFactory {
   return {
     name: variant,
     summary,
     options: SEMANTIC_OPTIONS,
-    requiredModels: (o: SchemeOptions) =>
-      variant === 'vlm-csc' ? [String(o.detector ?? DEFAULT_DETECTOR)] : [String(o.segmenter ?? DEFAULT_SEGMENTER), String(o.detector ?? DEFAULT_DETECTOR)],
+    requiredModels: (o: SchemeOptions) => {
+      const detector = String(o.detector ?? DEFAULT_DETECTOR);
+      if (variant === 'vlm-csc') return [detector];
+      const codec = sliceCodecName(o);
+      const jscc = codec.startsWith('deep-jscc:') ? Object.values(jsccModelIds(codec.slice('deep-jscc:'.length))) : [];
+      return [String(o.segmenter ?? DEFAULT_SEGMENTER), detector, ...jscc];
+    },
     create(o: SchemeOptions, ctx?: { session?: SessionOptions }): Scheme {
       const str = (k: string) => String(o[k] ?? SEMANTIC_OPTIONS[k].default);
       const ipWeight = Number(o['ip-weight'] ?? 1);
@@ -234,7 +257,7 @@ function semanticFactory(variant: SemanticVariant, summary: string): SchemeFacto
         textMod: str('text-mod'),
         textCode: str('text-code'),
         corrector: str('corrector'),
-        sliceCodec: variant === 'vlm-csc' ? 'none' : str('slice-codec'),
+        sliceCodec: variant === 'vlm-csc' ? 'none' : sliceCodecName(o),
         segmenter: variant === 'vlm-csc' ? 'none' : str('segmenter'),
         detector: str('detector'),
         generator: 'lite-layout-renderer',

@@ -1,4 +1,5 @@
 import { analogFactory } from '../../baselines/analog/analog';
+import { deepJsccFactory } from '../../baselines/deep-jscc/deep-jscc';
 import { bpgCapacityFactory, bpgLdpcFactory } from '../../baselines/bpg-ldpc/bpg-ldpc';
 import { multiScFactory, singleTextFactory, vlmCscFactory } from '../multi-sc/semantic-scheme';
 import { UserError } from '../errors';
@@ -9,6 +10,7 @@ const FACTORIES: readonly SchemeFactory[] = [
   multiScFactory,
   singleTextFactory,
   vlmCscFactory,
+  deepJsccFactory,
   bpgLdpcFactory,
   bpgCapacityFactory,
   analogFactory,

@@ -48,7 +48,7 @@ describe('analog scheme', () => {
     }
     for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThan(values[i - 1] + 5);
     // zf error per value = noise/g with per-component variance N0/2: MSE(0..255) = 127.5²·N0/(2g²).
-    const { gain } = analogEncode(img);
+    const { gain } = analogEncode(img).state;
     const expected = 10 * Math.log10((255 * 255) / ((127.5 ** 2 * 0.01) / (2 * gain * gain)));
     expect(Math.abs(values[2] - expected)).toBeLessThan(0.5);
   });

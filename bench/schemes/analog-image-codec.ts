@@ -1,0 +1,47 @@
+import type { RgbImage } from '../image';
+import { awgnChannel } from '../phy/awgn';
+import type { ComplexArray } from '../phy/complex';
+import type { Scheme, TransmitContext, TransmitResult } from './scheme';
+
+/**
+ * An image codec whose output goes straight onto the channel as complex symbols, with no bits in
+ * between: uncoded analog pixels, deep JSCC. The transmitter normalises to unit average symbol
+ * energy (the SNR convention of bench/phy/snr.ts); the receiver maps noisy symbols back to pixels.
+ * Used whole by the `analog` and `deep-jscc` schemes and as the slice link of the semantic schemes.
+ */
+export interface AnalogImageCodec<S = unknown> {
+  /** What produced the symbols, recorded in scheme configs: `analog:mmse`, `deep-jscc:c16-snr19`. */
+  readonly id: string;
+  encode(image: RgbImage): Promise<AnalogEncoded<S>>;
+  decode(encoded: AnalogEncoded<S>, received: ComplexArray, snrDb: number): Promise<RgbImage>;
+}
+
+/** Plain data (it may be cached on disk with v8.serialize): the symbols and what the decoder needs. */
+export interface AnalogEncoded<S = unknown> {
+  symbols: ComplexArray;
+  state: S;
+}
+
+/** A whole-image scheme over one analog codec: encode once per image, then AWGN and decode per cell. */
+export class AnalogCodecScheme<S> implements Scheme<AnalogEncoded<S>> {
+  readonly prepareCache = 'memory' as const;
+
+  constructor(
+    readonly name: string,
+    readonly config: Readonly<Record<string, string | number | boolean>>,
+    private readonly codec: AnalogImageCodec<S>,
+  ) {}
+
+  prepare(image: RgbImage): Promise<AnalogEncoded<S>> {
+    return this.codec.encode(image);
+  }
+
+  async transmit(encoded: AnalogEncoded<S>, ctx: TransmitContext): Promise<TransmitResult> {
+    const received = awgnChannel(encoded.symbols, ctx.snrDb, ctx.rng('awgn'));
+    return {
+      reconstruction: await this.codec.decode(encoded, received, ctx.snrDb),
+      channelSymbols: encoded.symbols.length / 2,
+      bitsSent: null,
+    };
+  }
+}

@@ -1,0 +1,149 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as ort from 'onnxruntime-node';
+import { analogFactory } from '../../baselines/analog/analog';
+import { deepJsccCodec, deepJsccFactory, JSCC_MODELS, jsccModelIds } from '../../baselines/deep-jscc/deep-jscc';
+import { isUserError } from '../../bench/errors';
+import { cropImage } from '../../bench/multi-sc/lite/template-captioner';
+import { loadImage } from '../../bench/image';
+import { psnr } from '../../bench/metrics/psnr';
+import { modelEntry } from '../../bench/models/registry';
+import { DEFAULT_SEGMENTER } from '../../bench/models/segmenter';
+import { modelSession } from '../../bench/models/session';
+import { cachedModelPath, locateModel } from '../../bench/models/store';
+import { multiScFactory } from '../../bench/multi-sc/semantic-scheme';
+import { meanSymbolEnergy } from '../../bench/phy/complex';
+import { rngFor } from '../../bench/phy/rng';
+import { schemeFactory } from '../../bench/schemes/registry';
+
+interface Fixture {
+  model: string;
+  image: { dims: number[]; data: number[] };
+  encoded: { dims: number[]; data: number[] };
+  symbols: { dims: number[]; data: number[] };
+  decoded: { dims: number[]; data: number[] };
+}
+
+const fixtureDir = path.join(__dirname, '..', 'fixtures', 'deep-jscc');
+const kodak23 = path.join(process.env.MULTISC_DATA_DIR ?? path.join(__dirname, '..', '..', '..', 'shared', 'datasets'), 'kodak24', 'kodim23.png');
+const withKodak = fs.existsSync(kodak23) ? test : test.skip;
+if (!fs.existsSync(kodak23)) console.warn(`no ${kodak23}: skipping the deep JSCC Kodak checks (set MULTISC_DATA_DIR)`);
+
+const ctx = (snrDb: number, image = 'kodim23') => ({
+  snrDb,
+  seed: 0,
+  rng: (stream: string) => rngFor({ dataset: 't', image, scheme: 'deep-jscc', snrDb, seed: 0, stream }),
+});
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+test('the trained models ship with the harness: c16-snr19 and c16-snr7, found in the repository and verified', async () => {
+  expect(JSCC_MODELS.map((m) => m.name)).toEqual(expect.arrayContaining(['c16-snr19', 'c16-snr7']));
+  for (const m of JSCC_MODELS) {
+    for (const id of Object.values(jsccModelIds(m.name))) {
+      const found = await locateModel(id, { modelsDir: '' });
+      expect(found.origin).toBe('repo');
+    }
+  }
+});
+
+describe.each(JSCC_MODELS.map((m) => [m.name] as const))('deep JSCC %s', (name) => {
+  const fixture = JSON.parse(fs.readFileSync(path.join(fixtureDir, `${name}.json`), 'utf8')) as Fixture;
+  const ids = jsccModelIds(name);
+
+  test('ONNX encoder and decoder equal the PyTorch model on the fixture within 1e-4', async () => {
+    const enc = await modelSession(ids.encoder);
+    const z = (await enc.session.run({ image: new ort.Tensor('float32', Float32Array.from(fixture.image.data), fixture.image.dims) })).symbols;
+    expect([...z.dims]).toEqual(fixture.encoded.dims);
+    expect(maxAbsDiff(z.data as Float32Array, fixture.encoded.data)).toBeLessThan(1e-4);
+    const dec = await modelSession(ids.decoder);
+    const y = (await dec.session.run({ symbols: new ort.Tensor('float32', Float32Array.from(fixture.symbols.data), fixture.symbols.dims) })).image;
+    expect([...y.dims]).toEqual(fixture.decoded.dims);
+    expect(maxAbsDiff(y.data as Float32Array, fixture.decoded.data)).toBeLessThan(1e-4);
+  });
+
+  withKodak('symbols: unit energy per complex symbol, k/n = c/96, odd sizes padded to multiples of 4 and cropped back', async () => {
+    const { c } = JSCC_MODELS.find((m) => m.name === name)!;
+    const image = cropImage(await loadImage(kodak23), { x: 301, y: 97, width: 157, height: 94 });
+    const codec = deepJsccCodec(name);
+    const encoded = await codec.encode(image);
+    // Padded to 160 × 96: c·40·24 reals, half as many complex symbols.
+    expect(encoded.symbols.length).toBe(c * 40 * 24);
+    expect(meanSymbolEnergy(encoded.symbols)).toBeCloseTo(1, 4);
+    const whole = await codec.encode(await loadImage(kodak23));
+    expect(whole.symbols.length / 2 / (768 * 512 * 3)).toBeCloseTo(c / 96, 12);
+    const out = await codec.decode(encoded, encoded.symbols, 100);
+    expect([out.width, out.height]).toEqual([157, 94]);
+  });
+});
+
+withKodak('deep JSCC degrades gracefully and beats uncoded analog (at 3 times its bandwidth) at every SNR', async () => {
+  const image = cropImage(await loadImage(kodak23), { x: 128, y: 64, width: 384, height: 256 });
+  const jscc = deepJsccFactory.create({ 'jscc-model': 'c16-snr19' });
+  const analog = analogFactory.create({});
+  const pj = await jscc.prepare(image);
+  const pa = await analog.prepare(image);
+  const curve: number[] = [];
+  for (const snr of [-3, 3, 9, 15, 21]) {
+    const rj = await jscc.transmit(pj, ctx(snr));
+    const ra = await analog.transmit(pa, ctx(snr));
+    expect(rj.channelSymbols).toBe((384 * 256 * 3) / 6);
+    expect(rj.bitsSent).toBeNull();
+    const pJ = psnr(image, rj.reconstruction);
+    expect(pJ).toBeGreaterThan(psnr(image, ra.reconstruction));
+    curve.push(pJ);
+  }
+  for (let i = 1; i < curve.length; i++) {
+    expect(curve[i]).toBeGreaterThan(curve[i - 1]);
+    // No cliff: a 6 dB step in SNR moves PSNR by less than 6 dB.
+    expect(curve[i] - curve[i - 1]).toBeLessThan(6);
+  }
+});
+
+test('deep-jscc is a registered scheme; an unknown --jscc-model is one user error naming the trained ones', () => {
+  expect(schemeFactory('deep-jscc')).toBe(deepJsccFactory);
+  expect(deepJsccFactory.requiredModels?.({})).toEqual(['deep-jscc-c16-snr19-encoder', 'deep-jscc-c16-snr19-decoder']);
+  let err: unknown;
+  try {
+    deepJsccFactory.create({ 'jscc-model': 'c99-snr1' });
+  } catch (e) {
+    err = e;
+  }
+  expect(isUserError(err)).toBe(true);
+  expect((err as Error).message).toMatch(/--jscc-model c99-snr1.*c16-snr19/);
+});
+
+const segmenterFile = cachedModelPath(modelEntry(DEFAULT_SEGMENTER), {});
+const withSegmenter = fs.existsSync(kodak23) && fs.existsSync(segmenterFile) ? test : test.skip;
+if (!fs.existsSync(segmenterFile)) console.warn(`SKIPPED: the deep JSCC slice test needs ${segmenterFile} (npm run models -- fetch ${DEFAULT_SEGMENTER})`);
+
+withSegmenter('as the slice codec of Multi-SC: the slice costs c/96 of its padded box, and arrives', async () => {
+  const image = await loadImage(kodak23);
+  const viaJscc = multiScFactory.create({ 'slice-codec': 'deep-jscc' });
+  const viaAnalog = multiScFactory.create({});
+  expect(viaJscc.config.sliceCodec).toBe('deep-jscc:c16-snr19');
+  expect(viaAnalog.config.sliceCodec).toBe('analog:mmse');
+  expect(multiScFactory.requiredModels?.({ 'slice-codec': 'deep-jscc', 'jscc-model': 'c16-snr7' })).toEqual(
+    expect.arrayContaining(['deep-jscc-c16-snr7-encoder', 'deep-jscc-c16-snr7-decoder']),
+  );
+  const pj = (await viaJscc.prepare(image)) as { slice: { box: { x: number; y: number; width: number; height: number } } };
+  const pa = await viaAnalog.prepare(image);
+  const rj = await viaJscc.transmit(pj, ctx(19));
+  const ra = await viaAnalog.transmit(pa, ctx(19));
+  const { box } = pj.slice;
+  const padded = Math.ceil(box.width / 4) * 4 * Math.ceil(box.height / 4) * 4;
+  const analogSlice = Math.ceil((box.width * box.height * 3) / 2);
+  // Same captions and side information on both; only the slice's symbols differ.
+  expect(ra.channelSymbols - rj.channelSymbols).toBe(analogSlice - (padded * 3) / 6);
+  // Against the same receiver without the slice (λ = 0), the received slice must improve its box.
+  const textOnly = multiScFactory.create({ 'slice-codec': 'deep-jscc', 'ip-weight': 0 });
+  const r0 = await textOnly.transmit(await textOnly.prepare(image), ctx(19));
+  const inBox = (im: typeof image) => psnr(cropImage(image, box), cropImage(im, box));
+  expect(inBox(rj.reconstruction)).toBeGreaterThan(inBox(r0.reconstruction) + 3);
+  expect(() => multiScFactory.create({ 'slice-codec': 'bpg' })).toThrow(/--slice-codec bpg: use analog or deep-jscc/);
+});
