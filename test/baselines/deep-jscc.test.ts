@@ -79,6 +79,11 @@ describe.each(JSCC_MODELS.map((m) => [m.name] as const))('deep JSCC %s', (name) 
     expect(whole.symbols.length / 2 / (768 * 512 * 3)).toBeCloseTo(c / 96, 12);
     const out = await codec.decode(encoded, encoded.symbols, 100);
     expect([out.width, out.height]).toEqual([157, 94]);
+    // Aligned: the noiseless reconstruction matches the source better than any shift of it by 1–2 px
+    // (a padding mismatch between encoder and decoder shows up as a shift).
+    const inner = (im: typeof image, dx: number, dy: number) => cropImage(im, { x: 4 + dx, y: 4 + dy, width: 149, height: 86 });
+    const aligned = psnr(inner(image, 0, 0), inner(out, 0, 0));
+    for (const [dx, dy] of [[1, 0], [0, 1], [2, 0], [0, 2], [-1, 0], [0, -1]]) expect(aligned).toBeGreaterThan(psnr(inner(image, dx, dy), inner(out, 0, 0)));
   });
 });
 
