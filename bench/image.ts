@@ -62,6 +62,24 @@ export async function loadImage(file: string | Buffer, label?: string): Promise<
   }
 }
 
+/** Resized by sharp (its kernels filter when downscaling), back to 8-bit RGB. */
+export async function resizeImage(
+  img: RgbImage,
+  width: number,
+  height: number,
+  opts: { fit?: 'fill' | 'cover'; kernel?: 'linear' | 'cubic' | 'lanczos3' } = {},
+): Promise<RgbImage> {
+  if (img.width === width && img.height === height) return img;
+  const { data, info } = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), {
+    raw: { width: img.width, height: img.height, channels: 3 },
+  })
+    // 'cover' + centre = resize the shorter side to the target, then crop the middle.
+    .resize(width, height, { fit: opts.fit ?? 'fill', position: 'centre', kernel: opts.kernel ?? 'linear' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return createImage(info.width, info.height, new Uint8Array(data.buffer, data.byteOffset, data.length));
+}
+
 export async function encodePng(img: RgbImage): Promise<Buffer> {
   return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), {
     raw: { width: img.width, height: img.height, channels: 3 },

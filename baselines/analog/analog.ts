@@ -1,7 +1,8 @@
-import { createImage, type RgbImage } from '../../bench/image';
+import { createImage, resizeImage, type RgbImage } from '../../bench/image';
 import { normalizePower, type ComplexArray } from '../../bench/phy/complex';
 import { noiseVariance } from '../../bench/phy/snr';
 import { UserError } from '../../bench/errors';
+import { parseBandwidthRatio } from '../../bench/schemes/bandwidth-ratio';
 import { AnalogCodecScheme, type AnalogEncoded, type AnalogImageCodec } from '../../bench/schemes/analog-image-codec';
 import type { Scheme, SchemeFactory, SchemeOptions } from '../../bench/schemes/scheme';
 
@@ -46,26 +47,58 @@ export function analogDecode(encoded: AnalogEncoded<AnalogState>, received: Comp
   return out;
 }
 
-/** The analog codec with a chosen receiver, as the `analog` scheme and the semantic schemes' slice link use it. */
-export function analogCodec(receiver: AnalogReceiver): AnalogImageCodec<AnalogState> {
+/**
+ * The size an image is sent at for bandwidth ratio k/n ≤ 1/2: two values per symbol means
+ * W'·H' = 2·(k/n)·W·H, kept at the image's aspect ratio (rounded, so the realised ratio is close).
+ */
+export function analogSendSize(width: number, height: number, ratio: number): { width: number; height: number } {
+  if (ratio >= 0.5) return { width, height };
+  const f = Math.sqrt(2 * ratio);
+  return { width: Math.max(1, Math.round(width * f)), height: Math.max(1, Math.round(height * f)) };
+}
+
+/**
+ * The analog codec with a chosen receiver, as the `analog` scheme and the semantic schemes' slice
+ * link use it. Below k/n = 1/2 it sends a downscaled image (sharp's Lanczos-3, which low-pass
+ * filters first) and upscales the received one (bicubic): the plain linear way to meet a smaller
+ * bandwidth, e.g. 1/6 for parity with deep JSCC and BPG-LDPC.
+ */
+export function analogCodec(receiver: AnalogReceiver, ratio = 0.5): AnalogImageCodec<AnalogState & { fullWidth: number; fullHeight: number }> {
   return {
-    id: `analog:${receiver}`,
-    encode: async (image) => analogEncode(image),
-    decode: async (encoded, received, snrDb) => analogDecode(encoded, received, snrDb, receiver),
+    id: ratio >= 0.5 ? `analog:${receiver}` : `analog:${receiver}@${ratio.toPrecision(6)}`,
+    async encode(image) {
+      const size = analogSendSize(image.width, image.height, ratio);
+      const e = analogEncode(await resizeImage(image, size.width, size.height, { kernel: 'lanczos3' }));
+      return { symbols: e.symbols, state: { ...e.state, fullWidth: image.width, fullHeight: image.height } };
+    },
+    async decode(encoded, received, snrDb) {
+      const sent = analogDecode(encoded, received, snrDb, receiver);
+      return resizeImage(sent, encoded.state.fullWidth, encoded.state.fullHeight, { kernel: 'cubic' });
+    },
   };
 }
 
 export const analogFactory: SchemeFactory = {
   name: 'analog',
-  summary: 'uncoded analog pixels, 2 per complex symbol (k/n = 1/2), AWGN, LMMSE or scaling receiver',
+  summary: 'uncoded analog pixels, 2 per complex symbol (k/n = 1/2, or a downscaled image for less), AWGN, LMMSE or scaling receiver',
   options: {
     'analog-rx': { type: 'string', default: 'mmse', describe: 'analog receiver: mmse (linear MMSE) | zf (plain scaling)' },
+    'analog-ratio': {
+      type: 'string',
+      default: '1/2',
+      describe: 'analog bandwidth ratio k/n ≤ 1/2: 1/2 sends every value; less sends a downscaled image (e.g. 1/6 = deep JSCC\'s and BPG-LDPC\'s ratio)',
+    },
   },
   create(options: SchemeOptions): Scheme {
     const rx = options['analog-rx'] ?? 'mmse';
     if (rx !== 'mmse' && rx !== 'zf') {
       throw new UserError(`--analog-rx ${String(rx)} is not a receiver: use mmse or zf`);
     }
-    return new AnalogCodecScheme('analog', { receiver: rx }, analogCodec(rx));
+    const ratioText = String(options['analog-ratio'] ?? '1/2').trim();
+    const ratio = parseBandwidthRatio(ratioText, 'analog-ratio', 0.5);
+    // The config of the default keeps its old form, so earlier runs of `analog` still resume.
+    const config: Record<string, string> = { receiver: rx };
+    if (ratio < 0.5) config.ratio = ratioText;
+    return new AnalogCodecScheme('analog', config, analogCodec(rx, ratio));
   },
 };

@@ -4,12 +4,12 @@ import { psnr } from '../../bench/metrics/psnr';
 import type { LlrMethod } from '../../bench/phy/demapper';
 import type { LdpcAlgorithm } from '../../bench/phy/ldpc/decoder';
 import type { Scheme, SchemeFactory, SchemeOptions, SchemeOptionSpec, TransmitContext, TransmitResult } from '../../bench/schemes/scheme';
+import { parseBandwidthRatio } from '../../bench/schemes/bandwidth-ratio';
 import {
   capacityBudgetBytes,
   channelSymbolsFor,
   ldpcBudget,
   parseMcs,
-  parseRatio,
   symbolsFor,
   codewordsFor,
   type Mcs,
@@ -305,7 +305,7 @@ function commonFrom(options: SchemeOptions): { codec: BpgCodec; ratio: number; c
   const ratioText = String(options['bpg-ratio'] ?? '1/6').trim();
   if (codecName !== 'ffmpeg' && codecName !== 'bpgenc') throw new UserError(`--bpg-codec ${codecName} is not a codec: use ffmpeg or bpgenc`);
   if (chroma !== '420' && chroma !== '444') throw new UserError(`--bpg-chroma ${chroma} is not a chroma format: use 420 or 444`);
-  const ratio = parseRatio(ratioText);
+  const ratio = parseBandwidthRatio(ratioText, 'bpg-ratio');
   const codec = createBpgCodec({ codec: codecName, chroma, preset });
   return {
     codec,

@@ -67,17 +67,6 @@ export function parseMcs(text: string): Mcs[] {
   return list;
 }
 
-/** `--bpg-ratio`: `1/6` or a decimal in (0, 1]. */
-export function parseRatio(text: string): number {
-  const t = String(text).trim();
-  const frac = /^([0-9]+(?:\.[0-9]+)?)\s*\/\s*([0-9]+(?:\.[0-9]+)?)$/.exec(t);
-  const value = frac ? Number(frac[1]) / Number(frac[2]) : /^[0-9]*\.?[0-9]+(?:e-?[0-9]+)?$/i.test(t) ? Number(t) : NaN;
-  if (!(value > 0 && value <= 1 && Number.isFinite(value))) {
-    throw new UserError(`--bpg-ratio ${t} is not a bandwidth ratio: give k/n in (0, 1] as a fraction or decimal, e.g. 1/6 (the deep-JSCC ratio) or 0.25`);
-  }
-  return value;
-}
-
 /** n: the complex channel symbols an H×W×3 image gets at this bandwidth ratio. */
 export function channelSymbolsFor(width: number, height: number, ratio: number): number {
   // The epsilon keeps exact products such as 1179648/6 from landing a hair below the integer.

@@ -1,7 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
 import { UserError } from '../errors';
-import type { RgbImage } from '../image';
+import { resizeImage, type RgbImage } from '../image';
 import type { ImageInputSpec } from './registry';
 
 /**
@@ -37,14 +36,8 @@ async function resizeFor(img: RgbImage, spec: ImageInputSpec): Promise<RgbImage>
   const { width, height, fit, kernel } = spec.size;
   if (img.width === width && img.height === height) return img;
   if (fit === 'letterbox') throw new Error('letterbox inputs are prepared by the detector adapter');
-  const { data, info } = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), {
-    raw: { width: img.width, height: img.height, channels: 3 },
-  })
-    // 'cover' + centre = resize the shorter side to the target, then crop the middle (CLIP's way).
-    .resize(width, height, { fit: fit === 'fill' ? 'fill' : 'cover', position: 'centre', kernel: kernel ?? 'linear' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  // CLIP's way for 'center-crop': the shorter side to the target, then the middle.
+  return resizeImage(img, width, height, { fit: fit === 'fill' ? 'fill' : 'cover', kernel: kernel ?? 'linear' });
 }
 
 /** The preprocessing part of a metric's signature, e.g. `range=-1,1|size=full`. */

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as v8 from 'v8';
+import { parseBandwidthRatio } from '../../bench/schemes/bandwidth-ratio';
 import { bpgCapacityFactory, bpgLdpcFactory, FAILURE_LEVEL, type BpgLdpcPrepared } from '../../baselines/bpg-ldpc/bpg-ldpc';
 import {
   capacityBudgetBytes,
@@ -10,7 +11,6 @@ import {
   defaultMcsList,
   ldpcBudget,
   parseMcs,
-  parseRatio,
   QpSearch,
   symbolsFor,
 } from '../../baselines/bpg-ldpc/budget';
@@ -190,9 +190,10 @@ describe('budget arithmetic', () => {
     expect(parseMcs('3/4:64qam')[0].ldpc.rate).toBe(0.75);
     expect(parseMcs('1/3:bpsk')[0].ldpc.rate).toBeCloseTo(1 / 3, 12);
     expect(() => parseMcs('1/2:qpsk,1/2:qpsk')).toThrow(/twice/);
-    expect(parseRatio('1/6')).toBeCloseTo(1 / 6, 15);
-    expect(parseRatio('0.25')).toBe(0.25);
-    for (const bad of ['', '2', '1/0', 'x', '-0.1']) expect(() => parseRatio(bad)).toThrow(UserError);
+    expect(parseBandwidthRatio('1/6', 'bpg-ratio')).toBeCloseTo(1 / 6, 15);
+    expect(parseBandwidthRatio('0.25', 'bpg-ratio')).toBe(0.25);
+    for (const bad of ['', '2', '1/0', 'x', '-0.1']) expect(() => parseBandwidthRatio(bad, 'bpg-ratio')).toThrow(/^--bpg-ratio .* is not a bandwidth ratio/);
+    expect(() => parseBandwidthRatio('0.6', 'analog-ratio', 0.5)).toThrow(/in \(0, 1\/2\]/);
   });
 
   test('whole codewords within n symbols; the stream padding is counted', () => {

@@ -1,4 +1,4 @@
-import { analogDecode, analogEncode, analogFactory } from '../../baselines/analog/analog';
+import { analogDecode, analogEncode, analogFactory, analogSendSize } from '../../baselines/analog/analog';
 import { UserError } from '../../bench/errors';
 import { createImage, type RgbImage } from '../../bench/image';
 import { psnr } from '../../bench/metrics/psnr';
@@ -65,5 +65,35 @@ describe('analog scheme', () => {
 
   test('an unknown receiver is a UserError', () => {
     expect(() => analogFactory.create({ 'analog-rx': 'ml' })).toThrow(UserError);
+  });
+});
+
+describe('analog at a smaller bandwidth ratio (--analog-ratio)', () => {
+  const img = randomImage(96, 64);
+
+  test('sends a downscaled image: k/n within 1% of the asked ratio, the full size back', async () => {
+    expect(analogSendSize(768, 512, 0.5)).toEqual({ width: 768, height: 512 });
+    expect(analogSendSize(768, 512, 1 / 6)).toEqual({ width: 443, height: 296 });
+    const scheme = analogFactory.create({ 'analog-ratio': '1/6' });
+    expect(scheme.config).toEqual({ receiver: 'mmse', ratio: '1/6' });
+    expect(analogFactory.create({}).config).toEqual({ receiver: 'mmse' });
+    const p = await scheme.prepare(img);
+    const res = await scheme.transmit(p, ctx(30));
+    expect(Math.abs(res.channelSymbols / (96 * 64 * 3) - 1 / 6)).toBeLessThan(0.01 / 6);
+    expect([res.reconstruction.width, res.reconstruction.height]).toEqual([96, 64]);
+  });
+
+  test('at high SNR it is limited by the resampling, not the channel; ratio 1/2 is not', async () => {
+    const sixth = analogFactory.create({ 'analog-ratio': '1/6' });
+    const half = analogFactory.create({});
+    const ps = await sixth.prepare(img);
+    const ph = await half.prepare(img);
+    const at = async (s: Scheme, p: unknown, snr: number) => psnr(img, (await s.transmit(p, ctx(snr))).reconstruction);
+    expect((await at(sixth, ps, 60)) - (await at(sixth, ps, 40))).toBeLessThan(0.1);
+    expect((await at(half, ph, 60)) - (await at(half, ph, 40))).toBeGreaterThan(5);
+  });
+
+  test('a ratio above 1/2 or malformed is one user error', () => {
+    for (const bad of ['1/1', '0.6', 'half', '0']) expect(() => analogFactory.create({ 'analog-ratio': bad })).toThrow(/^--analog-ratio .* is not a bandwidth ratio/);
   });
 });
