@@ -28,11 +28,12 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def export_one(ckpt_path):
+def export_one(ckpt_path, allow_unfinished):
     ckpt = torch.load(ckpt_path)
     config, state = ckpt['config'], ckpt['state']
-    if state['step'] != config['steps']:
-        sys.exit(f'error: {ckpt_path} stopped at step {state["step"]} of {config["steps"]}: finish training first')
+    if state['step'] != config['steps'] and not allow_unfinished:
+        sys.exit(f'error: {ckpt_path} stopped at step {state["step"]} of {config["steps"]}: finish training, '
+                 'or pass --allow-unfinished to export it as it is (the manifest then says so)')
     c, snr = config['c'], config['snr']
     name = f'c{c}-snr{snr:g}'
     net = DeepJSCC(c)
@@ -65,6 +66,8 @@ def export_one(ckpt_path):
                    'decoded': {'dims': list(decoded.shape), 'data': decoded.flatten().tolist()}}, f)
     final = state['log'][-1]
     training = {k: config[k] for k in ('steps', 'batch', 'crop', 'lr', 'lr_final', 'seed')}
+    if state['step'] != config['steps']:
+        training['stopped_at_step'] = state['step']
     if config.get('init'):
         training['init'] = os.path.basename(config['init'])
     training.update({'data': 'BSDS500 train+val (300 images)', 'seconds': final['seconds'],
@@ -73,14 +76,15 @@ def export_one(ckpt_path):
 
 
 def main():
-    if len(sys.argv) < 2:
+    args = [a for a in sys.argv[1:] if a != '--allow-unfinished']
+    if not args:
         sys.exit(__doc__)
     manifest_path = os.path.join(models_dir, 'manifest.json')
     with open(manifest_path) as f:
         manifest = json.load(f)
     by_name = {m['name']: m for m in manifest['models']}
-    for ckpt in sys.argv[1:]:
-        entry = export_one(ckpt)
+    for ckpt in args:
+        entry = export_one(ckpt, allow_unfinished=len(args) != len(sys.argv) - 1)
         by_name[entry['name']] = entry
         print(entry['name'], entry['encoder']['size'] + entry['decoder']['size'], 'B', entry['training'])
     manifest['models'] = sorted(by_name.values(), key=lambda m: (m['c'], -m['trainSnrDb']))
