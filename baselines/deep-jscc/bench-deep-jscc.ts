@@ -4,32 +4,24 @@
  * Kodak24 is found as `bench run` finds it (MULTISC_DATA_DIR). The first image warms the sessions up.
  */
 import * as os from 'os';
-import { ensureDataset } from '../../datasets';
-import { loadImage } from '../../bench/image';
+import { benchOption, kodakTimingImages, median } from '../../bench/bench-options';
+import type { RgbImage } from '../../bench/image';
 import { psnr } from '../../bench/metrics/psnr';
 import { awgnChannel } from '../../bench/phy/awgn';
 import { rngFromText } from '../../bench/phy/rng';
 import { deepJsccCodec, JSCC_MODELS } from './deep-jscc';
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
-
-const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[xs.length >> 1];
-
 async function main(): Promise<void> {
-  const count = Number(option('images', '6'));
-  const threadCounts = option('threads', '1,2').split(',').map(Number);
-  const kodak = await ensureDataset('kodak24', { fetchIfMissing: false, limit: count + 1 });
-  const [warmup, ...images] = await Promise.all(kodak.images.map((im) => loadImage(im.path)));
-  console.log(`${images.length} Kodak images after warm-up on ${kodak.images[0].id}; ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}, node ${process.version}`);
+  const count = Number(benchOption('images', '6'));
+  const threadCounts = benchOption('threads', '1,2').split(',').map(Number);
+  const { warmup, warmupId, images } = await kodakTimingImages(count);
+  console.log(`${images.length} Kodak images after warm-up on ${warmupId}; ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}, node ${process.version}`);
   console.log('model        threads   encode ms   decode ms   total wall ms (median / max)   cpu ms   PSNR at train SNR (dB)');
   for (const m of JSCC_MODELS) {
     for (const threads of threadCounts) {
       const codec = deepJsccCodec(m.name, { threads });
       const rng = rngFromText(`bench-jscc-${m.name}`);
-      const send = async (image: typeof warmup) => {
+      const send = async (image: RgbImage) => {
         const t0 = performance.now();
         const encoded = await codec.encode(image);
         const t1 = performance.now();

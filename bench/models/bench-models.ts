@@ -9,18 +9,13 @@
  * MULTISC_MODELS_DIR, MULTISC_CACHE_DIR). The first image only warms each session up.
  */
 import * as os from 'os';
-import { ensureDataset } from '../../datasets';
-import { loadImage, type RgbImage } from '../image';
+import { benchOption, kodakTimingImages, median } from '../bench-options';
+import type { RgbImage } from '../image';
 import { createDetector } from './detector';
 import { createSegmenter } from './segmenter';
 
 const SEGMENTERS = ['isnet-general', 'isnet-general-small'];
 const DETECTOR = 'yolox-nano-coco';
-
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
 
 const now = () => performance.now();
 
@@ -69,17 +64,13 @@ function iou(a: Uint8Array, b: Uint8Array): number {
   return union === 0 ? 1 : inter / union;
 }
 
-const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[xs.length >> 1];
-
 async function main(): Promise<void> {
-  const count = Number(option('images', '6'));
-  const threadCounts = option('threads', '1,2').split(',').map(Number);
-  const kodak = await ensureDataset('kodak24', { fetchIfMissing: false, limit: count + 1 });
-  const [warmup, ...images] = await Promise.all(kodak.images.map((im) => loadImage(im.path)));
-  const ids = kodak.images.slice(1).map((im) => im.id);
+  const count = Number(benchOption('images', '6'));
+  const threadCounts = benchOption('threads', '1,2').split(',').map(Number);
+  const { warmup, warmupId, images, ids } = await kodakTimingImages(count);
   // Other work on the machine inflates wall times (not CPU times): the load average says how much.
   const load = () => os.loadavg()[0].toFixed(1);
-  console.log(`${images.length} Kodak images (${ids.join(' ')}), warm-up ${kodak.images[0].id}; ${os.cpus().length} CPUs, load ${load()}, node ${process.version}`);
+  console.log(`${images.length} Kodak images (${ids.join(' ')}), warm-up ${warmupId}; ${os.cpus().length} CPUs, load ${load()}, node ${process.version}`);
 
   const timings: Timing[] = [];
   const masks = new Map<string, Uint8Array[]>();

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { cacheDir, ensureDataset } from '../../datasets';
+import { benchOption } from '../bench-options';
 import { isUserError } from '../errors';
 import { metricModelSetFrom, parseMetricList } from '../metrics/score';
 import { parseSnrGrid } from './grid';
@@ -12,15 +13,11 @@ import { runSweep } from './run';
  * wall time of a full sweep into a temporary folder (deleted afterwards), as one JSON line.
  */
 async function main(): Promise<void> {
-  const arg = (name: string, dflt: string): string => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : dflt;
-  };
-  const dataset = arg('dataset', 'kodak24');
-  const schemes = arg('schemes', 'analog').split(',');
-  const snrs = parseSnrGrid(arg('snr', '-3:21:3'));
-  const workers = Number(arg('workers', String(os.availableParallelism())));
-  const metrics = parseMetricList(arg('metrics', 'psnr,ms_ssim'));
+  const dataset = benchOption('dataset', 'kodak24');
+  const schemes = benchOption('schemes', 'analog').split(',');
+  const snrs = parseSnrGrid(benchOption('snr', '-3:21:3'));
+  const workers = Number(benchOption('workers', String(os.availableParallelism())));
+  const metrics = parseMetricList(benchOption('metrics', 'psnr,ms_ssim'));
   const ds = await ensureDataset(dataset, { fetchIfMissing: true, skipMissing: dataset === 'voc2012' });
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'msb-bench-sweep-'));
   try {

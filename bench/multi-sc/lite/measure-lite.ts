@@ -19,6 +19,7 @@
  * 5×5 scores better but its captions are 2.4× the letter's ~42 tokens, so 3×3 is the default.
  */
 import { ensureDataset } from '../../../datasets';
+import { benchOption } from '../../bench-options';
 import { loadImage, type RgbImage } from '../../image';
 import { cosineSimilarity, createImageEmbedder } from '../../metrics/cosine';
 import { createLpips } from '../../metrics/lpips';
@@ -26,11 +27,6 @@ import { createDetector, type Detection } from '../../models/detector';
 import { captionLength, parseCaption } from './caption-grammar';
 import { renderImageFromBlocks } from './layout-renderer';
 import { captionImage } from './template-captioner';
-
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const stats = (xs: number[]) => `mean ${mean(xs).toFixed(1)}, min ${Math.min(...xs)}, max ${Math.max(...xs)}`;
@@ -41,8 +37,8 @@ const SCHEMES = [
 ];
 
 async function main(): Promise<void> {
-  const grids = option('grids', '3').split(',').map(Number);
-  const limit = Number(option('limit', '24'));
+  const grids = benchOption('grids', '3').split(',').map(Number);
+  const limit = Number(benchOption('limit', '24'));
   const kodak = await ensureDataset('kodak24', { fetchIfMissing: false, limit });
   const lpips = await createLpips('lpips-squeeze-caffe');
   const embedder = await createImageEmbedder('squeezenet11-caffe-embed');
