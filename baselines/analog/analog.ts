@@ -66,6 +66,7 @@ export function analogSendSize(width: number, height: number, ratio: number): { 
 export function analogCodec(receiver: AnalogReceiver, ratio = 0.5): AnalogImageCodec<AnalogState & { fullWidth: number; fullHeight: number }> {
   return {
     id: ratio >= 0.5 ? `analog:${receiver}` : `analog:${receiver}@${ratio.toPrecision(6)}`,
+    models: [],
     async encode(image) {
       const size = analogSendSize(image.width, image.height, ratio);
       const e = analogEncode(await resizeImage(image, size.width, size.height, { kernel: 'lanczos3' }));

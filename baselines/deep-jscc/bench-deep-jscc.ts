@@ -9,7 +9,8 @@ import type { RgbImage } from '../../bench/image';
 import { psnr } from '../../bench/metrics/psnr';
 import { awgnChannel } from '../../bench/phy/awgn';
 import { rngFromText } from '../../bench/phy/rng';
-import { deepJsccCodec, JSCC_MODELS } from './deep-jscc';
+import { DEEP_JSCC_WEIGHTS } from '../../bench/models/registry';
+import { deepJsccCodec } from './deep-jscc';
 
 async function main(): Promise<void> {
   const count = Number(benchOption('images', '6'));
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   const { warmup, warmupId, images } = await kodakTimingImages(count);
   console.log(`${images.length} Kodak images after warm-up on ${warmupId}; ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}, node ${process.version}`);
   console.log('model        threads   encode ms   decode ms   total wall ms (median / max)   cpu ms   PSNR at train SNR (dB)');
-  for (const m of JSCC_MODELS) {
+  for (const m of DEEP_JSCC_WEIGHTS) {
     for (const threads of threadCounts) {
       const codec = deepJsccCodec(m.name, { threads });
       const rng = rngFromText(`bench-jscc-${m.name}`);

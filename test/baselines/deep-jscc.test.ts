@@ -2,12 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { analogFactory } from '../../baselines/analog/analog';
-import { deepJsccCodec, deepJsccFactory, JSCC_MODELS, jsccModelIds } from '../../baselines/deep-jscc/deep-jscc';
+import { deepJsccCodec, deepJsccFactory } from '../../baselines/deep-jscc/deep-jscc';
 import { isUserError } from '../../bench/errors';
 import { cropImage } from '../../bench/multi-sc/lite/template-captioner';
 import { loadImage } from '../../bench/image';
 import { psnr } from '../../bench/metrics/psnr';
-import { modelEntry } from '../../bench/models/registry';
+import { DEEP_JSCC_WEIGHTS, deepJsccModelIds, modelEntry } from '../../bench/models/registry';
 import { DEFAULT_SEGMENTER } from '../../bench/models/segmenter';
 import { modelSession } from '../../bench/models/session';
 import { cachedModelPath, locateModel } from '../../bench/models/store';
@@ -43,18 +43,18 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 test('the trained models ship with the harness: c16-snr19 and c16-snr7, found in the repository and verified', async () => {
-  expect(JSCC_MODELS.map((m) => m.name)).toEqual(expect.arrayContaining(['c16-snr19', 'c16-snr7']));
-  for (const m of JSCC_MODELS) {
-    for (const id of Object.values(jsccModelIds(m.name))) {
+  expect(DEEP_JSCC_WEIGHTS.map((m) => m.name)).toEqual(expect.arrayContaining(['c16-snr19', 'c16-snr7']));
+  for (const m of DEEP_JSCC_WEIGHTS) {
+    for (const id of Object.values(deepJsccModelIds(m.name))) {
       const found = await locateModel(id, { modelsDir: '' });
       expect(found.origin).toBe('repo');
     }
   }
 });
 
-describe.each(JSCC_MODELS.map((m) => [m.name] as const))('deep JSCC %s', (name) => {
+describe.each(DEEP_JSCC_WEIGHTS.map((m) => [m.name] as const))('deep JSCC %s', (name) => {
   const fixture = JSON.parse(fs.readFileSync(path.join(fixtureDir, `${name}.json`), 'utf8')) as Fixture;
-  const ids = jsccModelIds(name);
+  const ids = deepJsccModelIds(name);
 
   test('ONNX encoder and decoder equal the PyTorch model on the fixture within 1e-4', async () => {
     const enc = await modelSession(ids.encoder);
@@ -68,7 +68,7 @@ describe.each(JSCC_MODELS.map((m) => [m.name] as const))('deep JSCC %s', (name) 
   });
 
   withKodak('symbols: unit energy per complex symbol, k/n = c/96, odd sizes padded to multiples of 4 and cropped back', async () => {
-    const { c } = JSCC_MODELS.find((m) => m.name === name)!;
+    const { c } = DEEP_JSCC_WEIGHTS.find((m) => m.name === name)!;
     const image = cropImage(await loadImage(kodak23), { x: 301, y: 97, width: 157, height: 94 });
     const codec = deepJsccCodec(name);
     const encoded = await codec.encode(image);
