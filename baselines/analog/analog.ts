@@ -80,6 +80,7 @@ export function analogCodec(receiver: AnalogReceiver, ratio = 0.5): AnalogImageC
 }
 
 export const analogFactory: SchemeFactory = {
+  sourceFile: __filename,
   name: 'analog',
   summary: 'uncoded analog pixels, 2 per complex symbol (k/n = 1/2, or a downscaled image for less), AWGN, LMMSE or scaling receiver',
   options: {

@@ -315,6 +315,7 @@ function commonFrom(options: SchemeOptions): { codec: BpgCodec; ratio: number; c
 }
 
 export const bpgLdpcFactory: SchemeFactory = {
+  sourceFile: __filename,
   name: 'bpg-ldpc',
   summary: 'BPG (HEVC intra) at the best QP that fits the budget, 5G NR LDPC + QAM, AWGN, soft demapping; failed block → mid-grey image',
   options: {
@@ -341,6 +342,7 @@ export const bpgLdpcFactory: SchemeFactory = {
 };
 
 export const bpgCapacityFactory: SchemeFactory = {
+  sourceFile: __filename,
   name: 'bpg-capacity',
   summary: 'BPG at the best QP within n·log2(1+SNR) bits, error-free: the ideal separate source–channel coding bound',
   options: COMMON_OPTIONS,

@@ -98,6 +98,7 @@ export function deepJsccCodec(name: string, session: SessionOptions = {}): Analo
 const modelOption = (o: SchemeOptions): string => String(o['jscc-model'] ?? DEFAULT_JSCC_MODEL);
 
 export const deepJsccFactory: SchemeFactory = {
+  sourceFile: __filename,
   name: 'deep-jscc',
   summary: 'deep JSCC (Bourtsoulatze et al. 2019): conv encoder → power-normalised complex symbols (k/n = c/96), AWGN, conv decoder',
   options: JSCC_MODEL_OPTION,

@@ -194,7 +194,11 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
     });
     const layouts = corrected.map((t) => parseCaption(t, this.cellGrid));
     let image = renderImageFromBlocks(layouts, this.blocks, p.width, p.height);
+    // What became of the slice: none (VLM-CSC, or no main object), dropped (its box arrived
+    // inconsistent: sent, counted, not pasted) or pasted.
+    let sliceOutcome: 'none' | 'dropped' | 'pasted' = 'none';
     if (p.slice && this.sliceCodec) {
+      sliceOutcome = 'dropped';
       const side = { modulation: this.link.modulation, code: null };
       const box = sendRepeated(boxBits(p.slice.box), BOX_REPETITIONS, ctx.snrDb, ctx.rng('box'), side);
       const mask = sendRepeated(p.slice.coarseMask, MASK_REPETITIONS, ctx.snrDb, ctx.rng('mask'), side);
@@ -206,6 +210,7 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
       if (fits) {
         const sliceImage = await this.sliceCodec.decode(p.slice.encoded, y, ctx.snrDb);
         image = composite(image, sliceImage, fineMaskOf(mask.bits, b.width, b.height), b, this.config.ipWeight);
+        sliceOutcome = 'pasted';
       }
     }
     return {
@@ -213,6 +218,7 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
       channelSymbols: symbols,
       bitsSent: bits,
       texts: { sent: p.captions.join(' '), received: received.join(' '), corrected: corrected.join(' ') },
+      detail: `slice=${sliceOutcome}`,
     };
   }
 }
@@ -229,6 +235,7 @@ function semanticFactory(variant: SemanticVariant, summary: string): SchemeFacto
   return {
     name: variant,
     summary,
+    sourceFile: __filename,
     options: SEMANTIC_OPTIONS,
     requiredModels: (o: SchemeOptions) => {
       const detector = String(o.detector ?? DEFAULT_DETECTOR);

@@ -3,6 +3,7 @@ import { deepJsccFactory } from '../../baselines/deep-jscc/deep-jscc';
 import { bpgCapacityFactory, bpgLdpcFactory } from '../../baselines/bpg-ldpc/bpg-ldpc';
 import { multiScFactory, singleTextFactory, vlmCscFactory } from '../multi-sc/semantic-scheme';
 import { UserError } from '../errors';
+import { codeVersion } from '../code-version';
 import type { SchemeFactory, SchemeOptionSpec } from './scheme';
 
 /** Every scheme the harness can run, by name. A new scheme registers its factory here. */
@@ -39,4 +40,9 @@ export function schemeOptionSpecs(): Record<string, SchemeOptionSpec> {
     }
   }
   return all;
+}
+
+/** The version of the code behind a registered scheme (bench/code-version.ts), for cache keys. */
+export function schemeCodeVersion(name: string): string {
+  return codeVersion(schemeFactory(name).sourceFile);
 }

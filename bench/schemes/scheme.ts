@@ -61,6 +61,11 @@ export interface SchemeOptionSpec {
 export interface SchemeFactory {
   readonly name: string;
   readonly summary: string;
+  /**
+   * The module that defines the factory (its `__filename`): the root of the code whose version
+   * (bench/code-version.ts) keys the scheme's prepared data on disk.
+   */
+  readonly sourceFile: string;
   /** The flags this scheme reads (shared flags may be declared by several schemes, identically). */
   readonly options?: Readonly<Record<string, SchemeOptionSpec>>;
   /** Model ids the scheme needs with these options: fetched and checked before a sweep starts. */

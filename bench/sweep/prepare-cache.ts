@@ -12,18 +12,23 @@ const CACHE_FORMAT = 1;
 export type PrepareSource = 'computed' | 'memory' | 'disk';
 
 /**
- * SNR-independent transmitter work, done once per (image content, scheme config): kept in memory
- * for the image's cells, and on disk (`<cacheDir>/prepared/<scheme>/<key>.v8`) for schemes whose
- * preparation is expensive, so that a re-run or a resumed run skips it.
+ * SNR-independent transmitter work, done once per (image content, scheme config, code version):
+ * kept in memory for the image's cells, and on disk (`<cacheDir>/prepared/<scheme>/<key>.v8`) for
+ * schemes whose preparation is expensive, so that a re-run or a resumed run skips it. The code
+ * version (`codeVersionOf`, e.g. registry.ts `schemeCodeVersion`) keeps data that other code
+ * prepared from ever being read back after an edit or a package upgrade.
  */
 export class PrepareCache {
   private readonly memory = new Map<string, unknown>();
 
-  constructor(private readonly cacheDir: string) {}
+  constructor(
+    private readonly cacheDir: string,
+    private readonly codeVersionOf: (scheme: Scheme) => string,
+  ) {}
 
   key(scheme: Scheme, imageContentHash: string): string {
     return createHash('sha256')
-      .update(JSON.stringify([CACHE_FORMAT, scheme.name, scheme.config, imageContentHash]))
+      .update(JSON.stringify([CACHE_FORMAT, scheme.name, scheme.config, this.codeVersionOf(scheme), imageContentHash]))
       .digest('hex');
   }
 
