@@ -237,20 +237,20 @@ async function main(argv: string[]): Promise<void> {
       )
       .command(
         'check',
-        'compare a results folder (or a rerun of the golden run) with a golden file; exit 1 on a change beyond tolerance, a missing or an extra curve',
+        'compare a results folder (or a rerun of the golden run) with a golden file row by row; exit 1 on a value beyond tolerance, a missing or an extra row',
         (y) =>
           y
-            .option('in', { type: 'string', describe: 'results folder to check (summary.csv, run.json, metrics.csv)' })
+            .option('in', { type: 'string', describe: 'results folder to check (metrics.csv, run.json)' })
             .option('golden', { type: 'string', demandOption: true, describe: 'golden file, e.g. results/golden/kodak24-analog.csv' })
             .option('rerun', { type: 'boolean', default: false, describe: "run the golden's recorded bench run command into a temp folder, then compare (instead of --in)" })
             .option('update-golden', { type: 'boolean', default: false, describe: 'rewrite the golden file from --in (or --rerun) and print what changed' })
-            .option('ci-scale', { type: 'number', describe: 'tolerance per point = max(floor, ci-scale × golden ci95)', defaultDescription: "the golden's, else 0.1" })
-            .option('abs-tol', { type: 'string', describe: 'absolute floors per metric, e.g. psnr=0.05,lpips=0.002', defaultDescription: "the golden's, else cosine/lpips/bleu/ms_ssim 0.001, psnr 0.02, channel_symbols 0" })
+            .option('tol', { type: 'string', describe: 'tolerances: rtol=R,atol=A and per metric, e.g. lpips=1e-5 (relative); channel_symbols and bits_sent are always exact', defaultDescription: "the golden's, else rtol=1e-6,atol=1e-9" })
+            .option('limit', { type: 'number', describe: 'rows of the table of changes at most', default: 40 })
             .option('keep', { type: 'boolean', default: false, describe: 'keep the --rerun results folder (its path is printed)' }),
         async (a) => {
           const r = await checkCommand({
             in: a.in, golden: a.golden, rerun: a.rerun, updateGolden: a['update-golden'],
-            ciScale: a['ci-scale'], absTol: a['abs-tol'], keep: a.keep,
+            tol: a.tol, limit: a.limit, keep: a.keep,
           });
           for (const l of r.lines) console.log(l);
           if (r.exitCode !== 0) process.exitCode = r.exitCode;

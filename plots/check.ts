@@ -5,51 +5,56 @@ import * as path from 'path';
 import { UserError } from '../bench/errors';
 import { writeFileAtomic } from '../bench/fs-atomic';
 import { METRIC_MODEL_SETS } from '../bench/metrics/score';
-import { readMetrics } from '../bench/sweep/results';
-import { parseSummaryCsv, readRunMeta, type Summary, type SummaryRow } from './data';
+import { cellKey, CELL_COLUMNS, formatCellsCsv, parseRowsCsv, readMetrics, SUMMARY_COLUMNS, type CellValues } from '../bench/sweep/results';
+import { readRunMeta } from './data';
 import { METRIC_AXES } from './specs/figures';
 
 /**
- * Regression check of summary curves against a golden file (results/golden/<name>.csv).
+ * Regression check of a run against a golden file (results/golden/<name>.csv).
  *
- * A golden file is the summary.csv of a small deterministic run, preceded by `#` lines that
- * record exactly how to make it again (the `bench run` arguments, the image subset, the metric
- * signatures) and the tolerance. `check` compares every scheme × SNR × metric mean with it:
+ * A golden file is the metrics.csv of a small deterministic run without its timing column (every
+ * image × scheme × SNR × seed), preceded by `#` lines that record exactly how to make it again
+ * (the `bench run` arguments, the metric signatures) and the tolerance. Every column but
+ * `wall_ms` is a pure function of the configuration, so `check` compares each row's values:
  *
- *     tolerance = max(absolute floor of the metric, ci_scale × golden ci95 of that point)
+ *     |now − golden| ≤ atol + rtol × |golden|      (channel_symbols and bits_sent: exactly equal)
  *
- * The golden CI (the spread over the golden's few images) sets each point's scale; the golden
- * run is deterministic, so an unchanged tree reproduces it to rounding, and the default
- * ci_scale = 0.1 catches e.g. 0.5 dB more noise in a scheme. A point or curve missing from
- * either side, a changed n, image subset or metric signature fails as well.
+ * The default rtol = 1e-6 admits floating-point noise only: the CSV's 10 significant digits
+ * (5e-10) and float32 network kernels that differ between CPUs in their last bits (~1e-7);
+ * anything a change to a scheme does (0.1 dB more noise, one caption word, one MCS fewer) moves
+ * values by 1e-4 or more. A row missing from either side, a value that became empty or new, or
+ * a changed metric signature fails as well.
  */
 
+/** Columns compared value by value (the rest form the row's key). */
+export const VALUE_COLUMNS = ['cosine', 'lpips', 'bleu', 'psnr', 'ms_ssim', 'channel_symbols', 'bits_sent'] as const;
+type ValueColumn = (typeof VALUE_COLUMNS)[number];
+
+/** Counts: equal or not, never within a tolerance. */
+const EXACT_COLUMNS: ReadonlySet<string> = new Set(['channel_symbols', 'bits_sent']);
+
 export interface Tolerance {
-  ciScale: number;
-  /** Absolute floor per metric (metrics not listed: `defaultFloor`). */
-  absFloor: Record<string, number>;
-  defaultFloor: number;
+  /** Relative tolerance of every metric not in `perMetric`. */
+  rtol: number;
+  /** Absolute tolerance added to every relative one (values near 0). */
+  atol: number;
+  /** Relative tolerance per metric, where it differs from `rtol`. */
+  perMetric: Record<string, number>;
 }
 
-export const DEFAULT_TOLERANCE: Tolerance = {
-  ciScale: 0.1,
-  absFloor: { cosine: 1e-3, lpips: 1e-3, bleu: 1e-3, psnr: 0.02, ms_ssim: 1e-3, channel_symbols: 0 },
-  defaultFloor: 1e-6,
-};
+export const DEFAULT_TOLERANCE: Tolerance = { rtol: 1e-6, atol: 1e-9, perMetric: {} };
 
 export interface GoldenFile {
   file: string;
   /** `bench run` arguments (after `run`), as recorded; null for a file without a command line. */
   command: string[] | null;
-  images: string[] | null;
   signatures: Record<string, string>;
-  tolerance: Partial<Tolerance> & { absFloor: Record<string, number> };
-  summary: Summary;
-  /** The CSV part (summary.csv text). */
-  csv: string;
+  tolerance: Partial<Tolerance>;
+  rows: CellValues[];
 }
 
-const HEADER_TITLE = '# multi-sc-bench golden curves: the summary.csv of the run below. Checked by `bench check --golden FILE`; rewritten by `bench check --update-golden`.';
+const HEADER_TITLE =
+  '# multi-sc-bench golden rows: the metrics.csv (less wall_ms) of the run below. Checked by `bench check --golden FILE [--rerun]`; rewritten by `bench check --update-golden`.';
 
 /** POSIX-shell quoting of one argument (only where needed). */
 export function shellQuote(arg: string): string {
@@ -91,25 +96,34 @@ export function splitCommand(line: string): string[] {
   return out;
 }
 
-function formatTolerance(t: GoldenFile['tolerance']): string {
+function formatTolerance(t: Partial<Tolerance>): string {
   const parts: string[] = [];
-  if (t.ciScale !== undefined) parts.push(`ci_scale=${t.ciScale}`);
-  for (const [m, v] of Object.entries(t.absFloor)) parts.push(`${m}=${v}`);
+  if (t.rtol !== undefined) parts.push(`rtol=${t.rtol}`);
+  if (t.atol !== undefined) parts.push(`atol=${t.atol}`);
+  for (const [m, v] of Object.entries(t.perMetric ?? {})) parts.push(`${m}=${v}`);
   return parts.join(' ');
 }
 
-/** `metric=value,…` or `metric=value metric=value` → floors; `ci_scale=` sets the scale. */
-export function parseToleranceSpec(spec: string, where: string): GoldenFile['tolerance'] {
-  const t: GoldenFile['tolerance'] = { absFloor: {} };
+/** `rtol=…`, `atol=…` and `metric=…` (a relative tolerance for that metric), separated by spaces or commas. */
+export function parseToleranceSpec(spec: string, where: string): Partial<Tolerance> {
+  const t: Partial<Tolerance> = {};
+  const perMetric: Record<string, number> = {};
   for (const part of spec.split(/[\s,]+/).filter(Boolean)) {
     const m = /^([A-Za-z_][\w-]*)=([0-9.eE+-]+)$/.exec(part);
     const v = m ? Number(m[2]) : NaN;
     if (!m || !Number.isFinite(v) || v < 0) {
-      throw new UserError(`${where}: "${part}" is not metric=value with a value ≥ 0 (e.g. psnr=0.05,lpips=0.002)`);
+      throw new UserError(`${where}: "${part}" is not name=value with a value ≥ 0 (e.g. rtol=1e-6,atol=1e-9,lpips=1e-5)`);
     }
-    if (m[1] === 'ci_scale' || m[1] === 'ci-scale') t.ciScale = v;
-    else t.absFloor[m[1]] = v;
+    const name = m[1];
+    if (name === 'rtol') t.rtol = v;
+    else if (name === 'atol') t.atol = v;
+    else if ((VALUE_COLUMNS as readonly string[]).includes(name) && !EXACT_COLUMNS.has(name)) perMetric[name] = v;
+    else {
+      const metrics = VALUE_COLUMNS.filter((c) => !EXACT_COLUMNS.has(c)).join(', ');
+      throw new UserError(`${where}: "${name}" is not rtol, atol or a metric (${metrics}); ${[...EXACT_COLUMNS].join(' and ')} are always compared exactly`);
+    }
   }
+  if (Object.keys(perMetric).length) t.perMetric = perMetric;
   return t;
 }
 
@@ -121,9 +135,8 @@ export function parseGolden(text: string, file: string): GoldenFile {
     else body.push(line);
   }
   let command: string[] | null = null;
-  let images: string[] | null = null;
   const signatures: Record<string, string> = {};
-  let tolerance: GoldenFile['tolerance'] = { absFloor: {} };
+  let tolerance: Partial<Tolerance> = {};
   for (const h of header) {
     const m = /^([a-z_ ]+?):\s*(.*)$/.exec(h);
     if (!m) continue;
@@ -134,12 +147,16 @@ export function parseGolden(text: string, file: string): GoldenFile {
       const i = args.indexOf('run');
       if (i < 0) throw new UserError(`${file}: the "# command:" line must hold a "bench run …" command line, not "${value}"`);
       command = args.slice(i + 1);
-    } else if (key === 'images') images = value.split(/[\s,]+/).filter(Boolean);
-    else if (key.startsWith('metric ')) signatures[key.slice(7).trim()] = value;
+    } else if (key.startsWith('metric ')) signatures[key.slice(7).trim()] = value;
     else if (key === 'tolerance') tolerance = parseToleranceSpec(value, `${file} "# tolerance:" line`);
   }
   const csv = body.join('\n');
-  return { file, command, images, signatures, tolerance, summary: parseSummaryCsv(csv, file), csv };
+  if (csv.startsWith(SUMMARY_COLUMNS.slice(0, 5).join(','))) {
+    throw new UserError(
+      `${file} holds summary means (the golden format before per-row goldens): make it again from a results folder of its run with "bench check --in RESULTS --golden ${file} --update-golden"`,
+    );
+  }
+  return { file, command, signatures, tolerance, rows: parseRowsCsv(csv, file, CELL_COLUMNS, 'a golden header') };
 }
 
 export function readGolden(file: string): GoldenFile {
@@ -149,35 +166,29 @@ export function readGolden(file: string): GoldenFile {
   return parseGolden(fs.readFileSync(file, 'utf8'), file);
 }
 
-export function formatGolden(g: {
-  command: string[];
-  images: string[] | null;
-  signatures: Record<string, string>;
-  tolerance: GoldenFile['tolerance'];
-  csv: string;
-  notes?: string[];
-}): string {
+export function formatGolden(g: { command: string[]; signatures: Record<string, string>; tolerance: Partial<Tolerance>; rows: CellValues[] }): string {
   const lines = [
     HEADER_TITLE,
     `# command: bench run ${g.command.map(shellQuote).join(' ')}`,
-    ...(g.images ? [`# images: ${g.images.join(',')}`] : []),
     ...Object.entries(g.signatures).map(([m, s]) => `# metric ${m}: ${s}`),
     `# tolerance: ${formatTolerance(g.tolerance)}`,
-    '#   (per point: max(floor of the metric, ci_scale × golden ci95); override with --ci-scale / --abs-tol)',
-    ...(g.notes ?? []).map((n) => `# ${n}`),
+    '#   (per value: |now − golden| ≤ atol + rtol × |golden|; channel_symbols and bits_sent exact; override with --tol)',
   ];
-  return `${lines.join('\n')}\n${g.csv.endsWith('\n') ? g.csv : `${g.csv}\n`}`;
+  return `${lines.join('\n')}\n${formatCellsCsv(g.rows)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Comparison
 
-export type CheckStatus = 'ok' | 'moved' | 'worse' | 'better' | 'changed' | 'missing' | 'extra' | 'missing-value' | 'new-value' | 'n-changed';
+export type CheckStatus = 'ok' | 'moved' | 'worse' | 'better' | 'changed' | 'missing' | 'extra' | 'missing-value' | 'new-value';
 
 export interface CheckRow {
   scheme: string;
   profile: string;
-  snr_db: number | null;
+  snr_db: number;
+  image: string;
+  seed: number;
+  /** A value column, or '(row)' for a whole row missing or extra. */
   metric: string;
   golden: number | null;
   value: number | null;
@@ -188,92 +199,80 @@ export interface CheckRow {
 
 export interface Comparison {
   rows: CheckRow[];
+  /** Values compared. */
   compared: number;
+  /** Golden rows (cells). */
+  cells: number;
   failures: CheckRow[];
   /** Values that differ but within tolerance. */
   moved: CheckRow[];
 }
 
-const FAILING: ReadonlySet<CheckStatus> = new Set<CheckStatus>(['worse', 'better', 'changed', 'missing', 'extra', 'missing-value', 'new-value', 'n-changed']);
+const FAILING: ReadonlySet<CheckStatus> = new Set<CheckStatus>(['worse', 'better', 'changed', 'missing', 'extra', 'missing-value', 'new-value']);
 
 export function resolveTolerance(...layers: (Partial<Tolerance> | undefined)[]): Tolerance {
-  const t: Tolerance = { ciScale: DEFAULT_TOLERANCE.ciScale, absFloor: { ...DEFAULT_TOLERANCE.absFloor }, defaultFloor: DEFAULT_TOLERANCE.defaultFloor };
+  const t: Tolerance = { rtol: DEFAULT_TOLERANCE.rtol, atol: DEFAULT_TOLERANCE.atol, perMetric: { ...DEFAULT_TOLERANCE.perMetric } };
   for (const l of layers) {
     if (!l) continue;
-    if (l.ciScale !== undefined) t.ciScale = l.ciScale;
-    if (l.defaultFloor !== undefined) t.defaultFloor = l.defaultFloor;
-    Object.assign(t.absFloor, l.absFloor ?? {});
+    if (l.rtol !== undefined) t.rtol = l.rtol;
+    if (l.atol !== undefined) t.atol = l.atol;
+    Object.assign(t.perMetric, l.perMetric ?? {});
   }
   return t;
 }
 
-function pointKey(r: Pick<SummaryRow, 'dataset' | 'scheme' | 'profile' | 'snr_db'>): string {
-  return JSON.stringify([r.dataset, r.scheme, r.profile, r.snr_db]);
+/** The tolerance of one value: exact for counts, else atol + rtol × |golden|. */
+export function valueTolerance(metric: string, golden: number, tol: Tolerance): number {
+  if (EXACT_COLUMNS.has(metric)) return 0;
+  return tol.atol + (tol.perMetric[metric] ?? tol.rtol) * Math.abs(golden);
 }
 
-/** Compares every point × metric of `current` with `golden`. */
-export function compareSummaries(golden: Summary, current: Summary, tol: Tolerance): Comparison {
+/** Compares every row × value of `current` with `golden`, matched by cell (dataset, scheme, profile, SNR, image, seed). */
+export function compareCells(golden: readonly CellValues[], current: readonly CellValues[], tol: Tolerance): Comparison {
   const rows: CheckRow[] = [];
-  const cur = new Map(current.rows.map((r) => [pointKey(r), r]));
-  const gold = new Map(golden.rows.map((r) => [pointKey(r), r]));
-  const metrics = [...new Set([...golden.metricNames, ...current.metricNames])];
+  const cur = new Map(current.map((r) => [cellKey(r), r]));
+  const gold = new Set(golden.map((r) => cellKey(r)));
+  const whole = (r: CellValues, status: CheckStatus): CheckRow => ({
+    scheme: r.scheme, profile: r.profile, snr_db: r.snr_db, image: r.image, seed: r.seed,
+    metric: '(row)', golden: null, value: null, delta: null, tol: null, status,
+  });
   let compared = 0;
-  // Whole curves (scheme × profile) missing or extra are reported once, not per SNR and metric.
-  const curves = (s: Summary): Set<string> => new Set(s.rows.map((r) => JSON.stringify([r.dataset, r.scheme, r.profile])));
-  const goldCurves = curves(golden);
-  const curCurves = curves(current);
-  for (const c of goldCurves) {
-    if (!curCurves.has(c)) {
-      const [, scheme, profile] = JSON.parse(c) as string[];
-      rows.push({ scheme, profile, snr_db: null, metric: '(curve)', golden: null, value: null, delta: null, tol: null, status: 'missing' });
-    }
-  }
-  for (const c of curCurves) {
-    if (!goldCurves.has(c)) {
-      const [, scheme, profile] = JSON.parse(c) as string[];
-      rows.push({ scheme, profile, snr_db: null, metric: '(curve)', golden: null, value: null, delta: null, tol: null, status: 'extra' });
-    }
-  }
-  for (const g of golden.rows) {
-    const base = { scheme: g.scheme, profile: g.profile, snr_db: g.snr_db };
-    const c = cur.get(pointKey(g));
+  for (const g of golden) {
+    const c = cur.get(cellKey(g));
     if (!c) {
-      if (curCurves.has(JSON.stringify([g.dataset, g.scheme, g.profile]))) {
-        rows.push({ ...base, metric: '(point)', golden: null, value: null, delta: null, tol: null, status: 'missing' });
-      }
+      rows.push(whole(g, 'missing'));
       continue;
     }
-    if (c.n !== g.n) rows.push({ ...base, metric: 'n', golden: g.n, value: c.n, delta: c.n - g.n, tol: 0, status: 'n-changed' });
-    for (const m of metrics) {
-      const gv = g.metrics[m] ?? null;
-      const cv = c.metrics[m] ?? null;
-      if (!gv && !cv) continue;
+    const base = { scheme: g.scheme, profile: g.profile, snr_db: g.snr_db, image: g.image, seed: g.seed };
+    for (const m of VALUE_COLUMNS) {
+      const gv = g[m as ValueColumn];
+      const cv = c[m as ValueColumn];
+      if (gv === null && cv === null) continue;
       compared++;
-      if (!gv || !cv) {
-        rows.push({ ...base, metric: m, golden: gv?.mean ?? null, value: cv?.mean ?? null, delta: null, tol: null, status: gv ? 'missing-value' : 'new-value' });
+      if (gv === null || cv === null) {
+        rows.push({ ...base, metric: m, golden: gv, value: cv, delta: null, tol: null, status: gv === null ? 'new-value' : 'missing-value' });
         continue;
       }
-      const floor = tol.absFloor[m] ?? tol.defaultFloor;
-      const t = Math.max(floor, gv.ci95 !== null && Number.isFinite(gv.ci95) ? tol.ciScale * gv.ci95 : 0);
-      const delta = cv.mean - gv.mean;
-      // Rounding of the 10-digit CSV numbers is never a change.
-      const same =
-        Object.is(gv.mean, cv.mean) ||
-        (Number.isFinite(delta) && Math.abs(delta) <= 1e-9 * Math.max(Math.abs(gv.mean), Math.abs(cv.mean)));
-      let status: CheckStatus = same ? 'ok' : 'moved';
-      if (!same && !(Math.abs(delta) <= t)) {
+      const t = valueTolerance(m, gv, tol);
+      const delta = cv - gv;
+      let status: CheckStatus = Object.is(gv, cv) ? 'ok' : 'moved';
+      // An infinite value (a lossless PSNR) equals only itself.
+      const within = Number.isFinite(gv) && Number.isFinite(cv) && Math.abs(delta) <= t;
+      if (status !== 'ok' && !within) {
         const better = METRIC_AXES[m]?.better ?? null;
         status = better === null ? 'changed' : (delta > 0) === (better === 'higher') ? 'better' : 'worse';
       }
-      rows.push({ ...base, metric: m, golden: gv.mean, value: cv.mean, delta, tol: t, status });
+      rows.push({ ...base, metric: m, golden: gv, value: cv, delta, tol: t, status });
     }
   }
-  for (const c of current.rows) {
-    if (!gold.has(pointKey(c)) && goldCurves.has(JSON.stringify([c.dataset, c.scheme, c.profile]))) {
-      rows.push({ scheme: c.scheme, profile: c.profile, snr_db: c.snr_db, metric: '(point)', golden: null, value: null, delta: null, tol: null, status: 'extra' });
-    }
-  }
-  return { rows, compared, failures: rows.filter((r) => FAILING.has(r.status)), moved: rows.filter((r) => r.status === 'moved') };
+  for (const c of current) if (!gold.has(cellKey(c))) rows.push(whole(c, 'extra'));
+  return {
+    rows,
+    compared,
+    cells: golden.length,
+    failures: rows.filter((r) => FAILING.has(r.status)),
+    moved: rows.filter((r) => r.status === 'moved'),
+  };
 }
 
 function num(v: number | null, digits = 6): string {
@@ -295,7 +294,6 @@ const STATUS_TEXT: Record<CheckStatus, string> = {
   extra: 'FAIL: extra (not in golden)',
   'missing-value': 'FAIL: value now empty',
   'new-value': 'FAIL: value new (empty in golden)',
-  'n-changed': 'FAIL: n changed',
 };
 
 const DIFF_TEXT: Record<CheckStatus, string> = {
@@ -308,48 +306,59 @@ const DIFF_TEXT: Record<CheckStatus, string> = {
   extra: 'added',
   'missing-value': 'value removed',
   'new-value': 'value added',
-  'n-changed': 'n changed',
 };
 
+/** How far beyond its tolerance a row is (for ordering: whole rows and empty values first). */
+function severity(r: CheckRow): number {
+  if (r.delta === null || r.tol === null) return Infinity;
+  return r.tol === 0 ? (r.delta === 0 ? 0 : Infinity) : Math.abs(r.delta) / r.tol;
+}
+
 /**
- * A plain-text table of the given rows: what moved, by how much, against which tolerance
- * (`diff`: an update's old → new values, without tolerances).
+ * A plain-text table of the given rows, the furthest beyond tolerance first, at most `limit` of
+ * them (a line says how many more): what moved, by how much, against which tolerance (`diff`: an
+ * update's old → new values, without tolerances).
  */
-export function formatCheckTable(rows: CheckRow[], opts: { diff?: boolean } = {}): string {
-  const head = ['scheme', 'profile', 'SNR dB', 'metric', opts.diff ? 'old' : 'golden', opts.diff ? 'new' : 'now', 'Δ', 'Δ %', 'tolerance', '|Δ|/tol', 'status'];
-  const body = rows.map((r) => [
+export function formatCheckTable(rows: CheckRow[], opts: { diff?: boolean; limit?: number } = {}): string {
+  const limit = opts.limit ?? 40;
+  const sorted = [...rows].sort((a, b) => severity(b) - severity(a));
+  const head = ['scheme', 'profile', 'SNR dB', 'image', 'seed', 'metric', opts.diff ? 'old' : 'golden', opts.diff ? 'new' : 'now', 'Δ', 'Δ %', 'tolerance', '|Δ|/tol', 'status'];
+  const body = sorted.slice(0, limit).map((r) => [
     r.scheme,
     r.profile,
-    r.snr_db === null ? 'all' : String(r.snr_db),
+    String(r.snr_db),
+    r.image,
+    String(r.seed),
     r.metric,
     num(r.golden),
     num(r.value),
     r.delta === null ? '—' : `${r.delta > 0 ? '+' : ''}${num(r.delta, 3)}`,
-    r.delta === null || r.golden === null || r.golden === 0 ? '—' : `${r.delta > 0 ? '+' : ''}${((100 * r.delta) / Math.abs(r.golden)).toFixed(2)}%`,
+    r.delta === null || r.golden === null || r.golden === 0 ? '—' : `${r.delta > 0 ? '+' : ''}${((100 * r.delta) / Math.abs(r.golden)).toPrecision(3)}%`,
     r.tol === null ? '—' : num(r.tol, 3),
-    r.delta === null || r.tol === null ? '—' : r.tol === 0 ? (r.delta === 0 ? '0' : '∞') : (Math.abs(r.delta) / r.tol).toFixed(2),
+    r.delta === null || r.tol === null ? '—' : r.tol === 0 ? (r.delta === 0 ? '0' : '∞') : (Math.abs(r.delta) / r.tol).toPrecision(3),
     opts.diff ? DIFF_TEXT[r.status] : STATUS_TEXT[r.status],
   ]);
   if (opts.diff) {
-    head.splice(8, 2);
-    for (const b of body) b.splice(8, 2);
+    head.splice(10, 2);
+    for (const b of body) b.splice(10, 2);
   }
   const all = [head, ...body];
   const widths = head.map((_, j) => Math.max(...all.map((row) => [...row[j]].length)));
-  const right = new Set(opts.diff ? [2, 4, 5, 6, 7] : [2, 4, 5, 6, 7, 8, 9]);
+  const right = new Set(opts.diff ? [2, 4, 6, 7, 8, 9] : [2, 4, 6, 7, 8, 9, 10, 11]);
   const line = (row: string[]): string =>
     row
       .map((c, j) => (j === row.length - 1 ? c : right.has(j) ? c.padStart(widths[j]) : c.padEnd(widths[j])))
       .join('  ')
       .trimEnd();
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  const more = sorted.length > limit ? [`… ${sorted.length - limit} more row(s) not shown (furthest beyond tolerance first)`] : [];
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...more].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
 // Check and update
 
 export interface CheckOptions {
-  /** Results folder to check (summary.csv, run.json, metrics.csv). Not needed with `rerun`. */
+  /** Results folder to check (metrics.csv, run.json). Not needed with `rerun`. */
   inDir?: string;
   /** Golden file. */
   golden: string;
@@ -357,9 +366,10 @@ export interface CheckOptions {
   rerun?: boolean;
   /** Keep the rerun's folder (printed) instead of deleting it. */
   keep?: boolean;
-  ciScale?: number;
-  /** Absolute floors, `metric=value,…` (override the golden's and the defaults). */
-  absTol?: string;
+  /** Tolerances `rtol=…,atol=…,metric=…` (override the golden's and the defaults). */
+  tol?: string;
+  /** Rows of the table at most (default 40). */
+  limit?: number;
   /** Progress lines (rerun command, folders); default: stderr. */
   log?: (line: string) => void;
   /** The compiled CLI for `rerun` (default: dist/bench/cli.js of this build). */
@@ -373,7 +383,7 @@ export interface CheckResult {
   golden: string;
   inDir: string;
   comparison: Comparison;
-  /** Problems beyond the table (signature or image subset changed). */
+  /** Problems beyond the table (a signature changed). */
   problems: string[];
   /** The text to print: the table of what moved and a verdict line. */
   report: string;
@@ -407,22 +417,17 @@ export function rerunGolden(args: string[], o: { cli?: string; log?: (l: string)
   return out;
 }
 
-function runImages(dir: string): string[] | null {
+function readCells(dir: string): CellValues[] {
   const f = path.join(dir, 'metrics.csv');
-  if (!fs.existsSync(f)) return null;
-  return [...new Set(readMetrics(f).rows.map((r) => r.image))].sort();
-}
-
-function readCurrent(dir: string): Summary {
-  const f = path.join(dir, 'summary.csv');
   if (!fs.existsSync(f)) throw new UserError(`${f} not found: --in must be a results folder written by "bench run"`);
-  return parseSummaryCsv(fs.readFileSync(f, 'utf8'), f);
+  return readMetrics(f).rows.map(({ wall_ms: _, ...cell }) => cell);
 }
 
-/** `bench check`: compares a results folder (or a fresh rerun) with a golden file. */
+/** `bench check`: compares a results folder (or a fresh rerun) with a golden file, row by row. */
 export async function checkAgainstGolden(o: CheckOptions): Promise<CheckResult> {
   const golden = readGolden(o.golden);
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const tol = resolveTolerance(golden.tolerance, o.tol ? parseToleranceSpec(o.tol, '--tol') : undefined);
   let inDir = o.inDir;
   let tmp: string | null = null;
   if (o.rerun) {
@@ -432,35 +437,28 @@ export async function checkAgainstGolden(o: CheckOptions): Promise<CheckResult> 
   }
   if (!inDir) throw new UserError('check needs --in RESULTS (a results folder) or --rerun');
   try {
-    const tol = resolveTolerance(golden.tolerance, {
-      ciScale: o.ciScale,
-      absFloor: o.absTol ? parseToleranceSpec(o.absTol, '--abs-tol').absFloor : {},
-    });
-    const current = readCurrent(inDir);
-    const comparison = compareSummaries(golden.summary, current, tol);
+    const current = readCells(inDir);
+    const comparison = compareCells(golden.rows, current, tol);
     const problems: string[] = [];
     const meta = readRunMeta(inDir);
     for (const [m, sig] of Object.entries(golden.signatures)) {
       const now = meta.signatures[m];
       if (meta.file && now !== undefined && now !== sig) problems.push(`metric ${m}: signature changed from ${sig} to ${now}`);
-      else if (meta.file && now === undefined && current.rows.some((r) => r.metrics[m])) problems.push(`metric ${m}: no signature in ${meta.file}`);
-    }
-    const images = runImages(inDir);
-    if (golden.images && images && images.join(',') !== golden.images.join(',')) {
-      problems.push(`image subset changed: golden ${golden.images.join(',')}, now ${images.join(',')}`);
+      else if (meta.file && now === undefined && current.some((r) => r[m as ValueColumn] !== null)) problems.push(`metric ${m}: no signature in ${meta.file}`);
     }
     const ok = comparison.failures.length === 0 && problems.length === 0;
     const shown = comparison.rows.filter((r) => r.status !== 'ok');
-    const maxRatio = Math.max(0, ...comparison.rows.filter((r) => r.delta !== null && r.tol).map((r) => Math.abs(r.delta!) / r.tol!));
+    const ratios = comparison.rows.filter((r) => r.delta !== null && r.tol).map((r) => Math.abs(r.delta!) / r.tol!);
+    const maxRatio = Math.max(0, ...ratios);
     const lines: string[] = [];
-    if (shown.length) lines.push(formatCheckTable(shown), '');
+    if (shown.length) lines.push(formatCheckTable(shown, { limit: o.limit }), '');
     for (const p of problems) lines.push(`FAIL: ${p}`);
-    const points = new Set(golden.summary.rows.map((r) => pointKey(r))).size;
     const where = `${inDir} against ${o.golden}`;
+    const failedCells = new Set(comparison.failures.map((r) => JSON.stringify([r.scheme, r.profile, r.snr_db, r.image, r.seed]))).size;
     lines.push(
       ok
-        ? `check OK: ${where}: ${comparison.compared} values at ${points} points, ${comparison.moved.length} moved within tolerance (max |Δ|/tol ${maxRatio.toFixed(2)})`
-        : `check FAILED: ${where}: ${comparison.failures.length} of ${comparison.compared} values beyond tolerance or missing${problems.length ? `, ${problems.length} other problem(s)` : ''}; if the change is intended, run with --update-golden`,
+        ? `check OK: ${where}: ${comparison.compared} values in ${comparison.cells} rows, ${comparison.moved.length} moved within tolerance (max |Δ|/tol ${maxRatio.toPrecision(2)})`
+        : `check FAILED: ${where}: ${comparison.failures.length} of ${comparison.compared} values in ${failedCells} of ${comparison.cells} rows beyond tolerance or missing${problems.length ? `, ${problems.length} other problem(s)` : ''}; if the change is intended, run with --update-golden`,
     );
     return { ok, golden: o.golden, inDir, comparison, problems, report: lines.join('\n') };
   } finally {
@@ -511,8 +509,8 @@ export interface UpdateOptions {
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
   /** Tolerance to record (default: the existing golden's, else the defaults). */
-  ciScale?: number;
-  absTol?: string;
+  tol?: string;
+  limit?: number;
 }
 
 export interface UpdateResult {
@@ -541,26 +539,18 @@ export async function updateGolden(o: UpdateOptions): Promise<UpdateResult> {
       throw new UserError(`${inDir} holds an unfinished run (status ${meta.status}): finish it with --resume before recording it as golden`);
     }
     const command = goldenCommandFor(inDir);
-    const csvText = fs.readFileSync(path.join(inDir, 'summary.csv'), 'utf8');
-    const current = parseSummaryCsv(csvText, path.join(inDir, 'summary.csv'));
+    const rows = readCells(inDir);
     const signatures: Record<string, string> = {};
-    for (const m of current.metricNames) if (meta.signatures[m] && current.rows.some((r) => r.metrics[m])) signatures[m] = meta.signatures[m];
-    const tolerance: GoldenFile['tolerance'] = {
-      ciScale: o.ciScale ?? old?.tolerance.ciScale ?? DEFAULT_TOLERANCE.ciScale,
-      absFloor: {
-        ...DEFAULT_TOLERANCE.absFloor,
-        ...(old?.tolerance.absFloor ?? {}),
-        ...(o.absTol ? parseToleranceSpec(o.absTol, '--abs-tol').absFloor : {}),
-      },
-    };
-    const text = formatGolden({ command, images: runImages(inDir), signatures, tolerance, csv: csvText });
+    for (const m of VALUE_COLUMNS) if (meta.signatures[m] && rows.some((r) => r[m] !== null)) signatures[m] = meta.signatures[m];
+    const tolerance = resolveTolerance(old?.tolerance, o.tol ? parseToleranceSpec(o.tol, '--tol') : undefined);
+    const text = formatGolden({ command, signatures, tolerance, rows });
     const lines: string[] = [];
     let changed = true;
     if (old) {
       const oldText = fs.readFileSync(o.golden, 'utf8');
       changed = oldText !== text;
       const headerOf = (t: string): string => t.split('\n').filter((l) => l.startsWith('#')).join('\n');
-      const diff = compareSummaries(old.summary, current, { ciScale: 0, absFloor: {}, defaultFloor: 0 });
+      const diff = compareCells(old.rows, rows, { rtol: 0, atol: 0, perMetric: {} });
       const shown = diff.rows.filter((r) => r.status !== 'ok');
       if (old.command && old.command.join('\u0000') !== command.join('\u0000')) {
         lines.push(`command: bench run ${old.command.map(shellQuote).join(' ')}\n      → bench run ${command.map(shellQuote).join(' ')}`);
@@ -568,11 +558,11 @@ export async function updateGolden(o: UpdateOptions): Promise<UpdateResult> {
       for (const [m, sig] of Object.entries(signatures)) {
         if (old.signatures[m] !== undefined && old.signatures[m] !== sig) lines.push(`metric ${m}: ${old.signatures[m]} → ${sig}`);
       }
-      if (shown.length) lines.push(formatCheckTable(shown, { diff: true }), '');
+      if (shown.length) lines.push(formatCheckTable(shown, { diff: true, limit: o.limit }), '');
       const header = headerOf(oldText) !== headerOf(text) ? ' and its header' : '';
       lines.push(changed ? `updated ${o.golden}: ${shown.length} value(s)${header} changed` : `${o.golden} unchanged: the results equal the golden`);
     } else {
-      lines.push(`created ${o.golden}: ${current.rows.length} points from ${inDir}, command: bench run ${command.map(shellQuote).join(' ')}`);
+      lines.push(`created ${o.golden}: ${rows.length} rows from ${inDir}, command: bench run ${command.map(shellQuote).join(' ')}`);
     }
     if (changed) writeFileAtomic(o.golden, text);
     return { file: o.golden, created: !old, changed, report: lines.join('\n') };

@@ -61,19 +61,19 @@ export interface CheckCommandArgs {
   golden: string;
   rerun?: boolean;
   updateGolden?: boolean;
-  ciScale?: number;
-  absTol?: string;
+  tol?: string;
+  limit?: number;
   keep?: boolean;
 }
 
-/** Exit code 1 when the check fails (a value beyond tolerance, a missing or extra curve, a changed signature). */
+/** Exit code 1 when the check fails (a value beyond tolerance, a missing or extra row, a changed signature). */
 export async function checkCommand(a: CheckCommandArgs): Promise<{ lines: string[]; exitCode: number }> {
-  if (a.ciScale !== undefined && !(Number.isFinite(a.ciScale) && a.ciScale >= 0)) throw new UserError(`--ci-scale ${a.ciScale}: expected a number ≥ 0`);
+  if (a.limit !== undefined && !(Number.isInteger(a.limit) && a.limit >= 0)) throw new UserError(`--limit ${a.limit}: expected a whole number ≥ 0`);
   if (a.in && a.rerun) throw new UserError('give either --in RESULTS or --rerun, not both');
   if (a.updateGolden) {
-    const u = await updateGolden({ inDir: a.in, golden: a.golden, rerun: a.rerun, ciScale: a.ciScale, absTol: a.absTol });
+    const u = await updateGolden({ inDir: a.in, golden: a.golden, rerun: a.rerun, tol: a.tol, limit: a.limit });
     return { lines: [u.report], exitCode: 0 };
   }
-  const r = await checkAgainstGolden({ inDir: a.in, golden: a.golden, rerun: a.rerun, ciScale: a.ciScale, absTol: a.absTol, keep: a.keep });
+  const r = await checkAgainstGolden({ inDir: a.in, golden: a.golden, rerun: a.rerun, tol: a.tol, limit: a.limit, keep: a.keep });
   return { lines: [r.report], exitCode: r.ok ? 0 : 1 };
 }

@@ -4,7 +4,7 @@ export { buildReport, type ReportOptions, type ReportResult } from './report';
 export {
   checkAgainstGolden,
   updateGolden,
-  compareSummaries,
+  compareCells,
   readGolden,
   parseGolden,
   formatGolden,

@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../fs-atomic';
 import { encodePng, loadImage } from '../image';
 import { ImageScorer, type ScorerConfig } from '../metrics/score';
 import { rngFor } from '../phy/rng';
-import { schemeFactory } from '../schemes/registry';
+import { schemeCodeVersion, schemeFactory } from '../schemes/registry';
 import type { Scheme, SchemeOptions } from '../schemes/scheme';
 import { PrepareCache, contentHash, type PrepareSource } from './prepare-cache';
 import type { MetricsRow } from './results';
@@ -50,9 +50,17 @@ export class ImageTaskRunner {
   private readonly cache: PrepareCache;
   private scorer: Promise<ImageScorer> | null = null;
 
-  constructor(private readonly env: SweepEnv) {
-    for (const name of env.schemes) this.schemes.set(name, schemeFactory(name).create(env.schemeOptions, { session: env.scorer.session }));
-    this.cache = new PrepareCache(env.cacheDir);
+  /**
+   * `createScheme` builds each scheme of the sweep: by default the registry's factory with the
+   * sweep's options. A caller may build or wrap one itself (the golden tests plant a change in a
+   * scheme this way and check that its rows show it).
+   */
+  constructor(
+    private readonly env: SweepEnv,
+    createScheme: (name: string) => Scheme = (name) => schemeFactory(name).create(env.schemeOptions, { session: env.scorer.session }),
+  ) {
+    for (const name of env.schemes) this.schemes.set(name, createScheme(name));
+    this.cache = new PrepareCache(env.cacheDir, (scheme) => schemeCodeVersion(scheme.name));
   }
 
   async run(task: ImageTask, emit: (e: TaskEvent) => void): Promise<void> {

@@ -66,10 +66,14 @@ export function metricsHeader(): string {
 }
 
 export function formatRow(r: MetricsRow): string {
+  return formatRowOf(r, METRICS_COLUMNS);
+}
+
+function formatRowOf<R extends CellValues>(r: R, columns: readonly (keyof R & string)[]): string {
   return stringify([
-    METRICS_COLUMNS.map((c) => {
-      const v = r[c];
-      return typeof v === 'string' ? v : formatNumber(v);
+    columns.map((c) => {
+      const v = r[c] as unknown;
+      return typeof v === 'string' ? v : formatNumber(v as number | null);
     }),
   ]);
 }
@@ -82,41 +86,61 @@ export function formatRow(r: MetricsRow): string {
 export function readMetrics(file: string): { rows: MetricsRow[]; validBytes: number } {
   const text = fs.readFileSync(file, 'utf8');
   const end = text.lastIndexOf('\n') + 1;
-  let records: string[][];
-  try {
-    records = parse(text.slice(0, end), { relax_column_count: true }) as string[][];
-  } catch (e) {
-    throw new UserError(`${file}: not valid CSV (${(e as Error).message.split('\n')[0]}); remove the damaged lines and use --resume`);
-  }
-  if (records.length === 0) return { rows: [], validBytes: 0 };
-  const header = records[0];
-  if (header.join(',') !== METRICS_COLUMNS.join(',')) {
-    throw new UserError(`${file}: header is not the metrics.csv header (${METRICS_COLUMNS.join(',')}); is this a multi-sc-bench results file?`);
-  }
-  const rows: MetricsRow[] = [];
-  for (let i = 1; i < records.length; i++) {
-    const f = records[i];
-    const where = `${file} line ${i + 1}`;
-    if (f.length !== METRICS_COLUMNS.length) {
-      throw new UserError(`${where}: ${f.length} fields, expected ${METRICS_COLUMNS.length}; the file was edited or damaged, remove that line and use --resume`);
-    }
-    const num = (j: number): number | null => parseNumber(f[j], where);
-    const req = (j: number): number => {
-      const v = num(j);
-      if (v === null) throw new UserError(`${where}: column ${METRICS_COLUMNS[j]} is empty`);
-      return v;
-    };
-    rows.push({
-      dataset: f[0], scheme: f[1], profile: f[2], snr_db: req(3), image: f[4], seed: req(5),
-      cosine: num(6), lpips: num(7), bleu: num(8), psnr: num(9), ms_ssim: num(10),
-      channel_symbols: req(11), bits_sent: num(12), wall_ms: req(13),
-    });
-  }
+  const rows = parseRowsCsv(text.slice(0, end), file, METRICS_COLUMNS, 'the metrics.csv header') as MetricsRow[];
   return { rows, validBytes: Buffer.byteLength(text.slice(0, end), 'utf8') };
 }
 
+/**
+ * The columns that are a pure function of the configuration: every one but `wall_ms`. Golden
+ * files hold these.
+ */
+export const CELL_COLUMNS = METRICS_COLUMNS.filter((c) => c !== 'wall_ms');
+
+/** A row without its timing: what a deterministic run must reproduce. */
+export type CellValues = Omit<MetricsRow, 'wall_ms'>;
+
+/**
+ * Parses CSV text whose header is exactly `columns` (METRICS_COLUMNS or CELL_COLUMNS) into rows;
+ * `wall_ms` is read only where `columns` has it.
+ */
+export function parseRowsCsv(text: string, file: string, columns: readonly string[], headerName: string): CellValues[] {
+  let records: string[][];
+  try {
+    records = parse(text, { relax_column_count: true }) as string[][];
+  } catch (e) {
+    throw new UserError(`${file}: not valid CSV (${(e as Error).message.split('\n')[0]}); remove the damaged lines and use --resume`);
+  }
+  if (records.length === 0) return [];
+  if (records[0].join(',') !== columns.join(',')) {
+    throw new UserError(`${file}: header is not ${headerName} (${columns.join(',')}); is this a multi-sc-bench results file?`);
+  }
+  const at = Object.fromEntries(columns.map((c, j) => [c, j]));
+  const rows: CellValues[] = [];
+  for (let i = 1; i < records.length; i++) {
+    const f = records[i];
+    const where = `${file} line ${i + 1}`;
+    if (f.length !== columns.length) {
+      throw new UserError(`${where}: ${f.length} fields, expected ${columns.length}; the file was edited or damaged, remove that line and use --resume`);
+    }
+    const num = (c: string): number | null => parseNumber(f[at[c]], where);
+    const req = (c: string): number => {
+      const v = num(c);
+      if (v === null) throw new UserError(`${where}: column ${c} is empty`);
+      return v;
+    };
+    const row: CellValues & { wall_ms?: number } = {
+      dataset: f[at.dataset], scheme: f[at.scheme], profile: f[at.profile], snr_db: req('snr_db'), image: f[at.image], seed: req('seed'),
+      cosine: num('cosine'), lpips: num('lpips'), bleu: num('bleu'), psnr: num('psnr'), ms_ssim: num('ms_ssim'),
+      channel_symbols: req('channel_symbols'), bits_sent: num('bits_sent'),
+    };
+    if ('wall_ms' in at) row.wall_ms = req('wall_ms');
+    rows.push(row);
+  }
+  return rows;
+}
+
 /** Canonical row order: scheme, SNR, image, seed (dataset and profile are constant in a folder). */
-export function compareRows(a: MetricsRow, b: MetricsRow): number {
+export function compareRows(a: CellValues, b: CellValues): number {
   return (
     cmp(a.dataset, b.dataset) || cmp(a.scheme, b.scheme) || cmp(a.profile, b.profile) ||
     a.snr_db - b.snr_db || cmp(a.image, b.image) || a.seed - b.seed
@@ -129,6 +153,11 @@ function cmp(a: string, b: string): number {
 
 export function formatMetricsCsv(rows: readonly MetricsRow[]): string {
   return metricsHeader() + [...rows].sort(compareRows).map(formatRow).join('');
+}
+
+/** The rows' CELL_COLUMNS (no timing), in canonical order: a golden file's body. */
+export function formatCellsCsv(rows: readonly CellValues[]): string {
+  return stringify([CELL_COLUMNS as string[]]) + [...rows].sort(compareRows).map((r) => formatRowOf(r, CELL_COLUMNS)).join('');
 }
 
 export const SUMMARY_COLUMNS = [
