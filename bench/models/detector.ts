@@ -158,7 +158,7 @@ export function nmsPerClass(candidates: readonly Candidate[], iouThreshold: numb
 }
 
 /** Back from letterboxed input pixels to the image's, clipped to it. */
-function toDetection(c: Candidate, ratio: number, image: RgbImage): Detection {
+export function toDetection(c: Candidate, ratio: number, image: RgbImage): Detection {
   const clip = (v: number, max: number) => Math.min(Math.max(v / ratio, 0), max);
   const x1 = clip(c.x1, image.width);
   const y1 = clip(c.y1, image.height);
