@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
 import { UserError } from '../errors';
+import { codeVersion } from '../code-version';
 import { cacheDir } from '../fetch/cache-dir';
 import { writeFileAtomic } from '../fs-atomic';
 import { createImage, type RgbImage } from '../image';
@@ -88,7 +89,9 @@ export async function createSegmenter(modelId: string = DEFAULT_SEGMENTER, opts:
   const { file, session } = await modelSession(modelId, opts);
   const params = `t=${threshold}|keep=${minRelativeArea}|min=${minAreaFraction}`;
   const signature = `segmenter:${modelId}|sha=${file.sha256.slice(0, 12)}|${params}`;
-  const diskDir = path.join(cacheDir(opts.cacheDir), 'segmentation', `${modelId}-${file.sha256.slice(0, 12)}`);
+  // Keyed by the model and by this module's code (pre- and post-processing): a mask written by
+  // other code is never read back.
+  const diskDir = path.join(cacheDir(opts.cacheDir), 'segmentation', `${modelId}-${file.sha256.slice(0, 12)}-code-${codeVersion(__filename).slice(0, 12)}`);
   const inputName = entry.inputs[0].name;
   const outputName = entry.outputs[0].name;
 
