@@ -15,6 +15,7 @@ import { multiScFactory } from '../../bench/multi-sc/semantic-scheme';
 import { meanSymbolEnergy } from '../../bench/phy/complex';
 import { rngFor } from '../../bench/phy/rng';
 import { schemeFactory } from '../../bench/schemes/registry';
+import { fileRequirement, KODAK_DIR, testWith } from '../requirements';
 
 interface Fixture {
   model: string;
@@ -25,9 +26,9 @@ interface Fixture {
 }
 
 const fixtureDir = path.join(__dirname, '..', 'fixtures', 'deep-jscc');
-const kodak23 = path.join(process.env.MULTISC_DATA_DIR ?? path.join(__dirname, '..', '..', '..', 'shared', 'datasets'), 'kodak24', 'kodim23.png');
-const withKodak = fs.existsSync(kodak23) ? test : test.skip;
-if (!fs.existsSync(kodak23)) console.warn(`no ${kodak23}: skipping the deep JSCC Kodak checks (set MULTISC_DATA_DIR)`);
+const kodak23 = path.join(KODAK_DIR, 'kodim23.png');
+const kodak23Requirement = fileRequirement('the Kodak24 offline copy (kodim23)', kodak23, 'set MULTISC_DATA_DIR to the folder that holds kodak24/');
+const withKodak = testWith(kodak23Requirement);
 
 const ctx = (snrDb: number, image = 'kodim23') => ({
   snrDb,
@@ -56,15 +57,17 @@ describe.each(DEEP_JSCC_WEIGHTS.map((m) => [m.name] as const))('deep JSCC %s', (
   const fixture = JSON.parse(fs.readFileSync(path.join(fixtureDir, `${name}.json`), 'utf8')) as Fixture;
   const ids = deepJsccModelIds(name);
 
-  test('ONNX encoder and decoder equal the PyTorch model on the fixture within 1e-4', async () => {
+  // README: ONNX Runtime reproduces PyTorch to 9.5e-7 (encoder) and 1.2e-7 (decoder) on both
+  // models (measured 9.54e-7 / 1.19e-7); the bounds leave room for other CPUs.
+  test('ONNX encoder and decoder equal the PyTorch model on the fixture within 2e-6 and 5e-7', async () => {
     const enc = await modelSession(ids.encoder);
     const z = (await enc.session.run({ image: new ort.Tensor('float32', Float32Array.from(fixture.image.data), fixture.image.dims) })).symbols;
     expect([...z.dims]).toEqual(fixture.encoded.dims);
-    expect(maxAbsDiff(z.data as Float32Array, fixture.encoded.data)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(z.data as Float32Array, fixture.encoded.data)).toBeLessThan(2e-6);
     const dec = await modelSession(ids.decoder);
     const y = (await dec.session.run({ symbols: new ort.Tensor('float32', Float32Array.from(fixture.symbols.data), fixture.symbols.dims) })).image;
     expect([...y.dims]).toEqual(fixture.decoded.dims);
-    expect(maxAbsDiff(y.data as Float32Array, fixture.decoded.data)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(y.data as Float32Array, fixture.decoded.data)).toBeLessThan(5e-7);
   });
 
   withKodak('symbols: unit energy per complex symbol, k/n = c/96, odd sizes padded to multiples of 4 and cropped back', async () => {
@@ -125,8 +128,10 @@ test('deep-jscc is a registered scheme; an unknown --jscc-model is one user erro
 });
 
 const segmenterFile = cachedModelPath(modelEntry(DEFAULT_SEGMENTER), {});
-const withSegmenter = fs.existsSync(kodak23) && fs.existsSync(segmenterFile) ? test : test.skip;
-if (!fs.existsSync(segmenterFile)) console.warn(`SKIPPED: the deep JSCC slice test needs ${segmenterFile} (npm run models -- fetch ${DEFAULT_SEGMENTER})`);
+const withSegmenter = testWith(
+  kodak23Requirement,
+  fileRequirement(`the ${DEFAULT_SEGMENTER} model in the cache`, segmenterFile, `run "npm run models -- fetch ${DEFAULT_SEGMENTER}"`),
+);
 
 withSegmenter('as the slice codec of Multi-SC: the slice costs c/96 of its padded box, and arrives', async () => {
   const image = await loadImage(kodak23);

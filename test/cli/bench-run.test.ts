@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { cliAvailable, cliEnv, column, makeSyntheticKodak, rowsWithoutTiming, runCli, startCli, tempDir } from './helpers';
+import { cliEnv, column, makeSyntheticKodak, rowsWithoutTiming, runCli, startCli, tempDir } from './helpers';
+import { cliRequirement, describeWith } from '../requirements';
 
-const d = cliAvailable() ? describe : describe.skip;
-if (!cliAvailable()) console.warn('dist/bench/cli.js missing: run `npm test` (it builds first) for the CLI tests');
+const d = describeWith(cliRequirement());
 
 d('bench run end to end (analog, synthetic Kodak-named images)', () => {
   let dataDir: string;

@@ -3,13 +3,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
+import { COMPILED_CLI } from '../requirements';
 
-/** End-to-end helpers: the compiled CLI (npm test builds dist/ first) on small synthetic data. */
-export const CLI = path.join(__dirname, '..', '..', 'dist', 'bench', 'cli.js');
-
-export function cliAvailable(): boolean {
-  return fs.existsSync(CLI);
-}
+/**
+ * End-to-end helpers: the compiled CLI (npm test builds dist/ first) on small synthetic data.
+ * Suites that run it guard on `cliRequirement()` of ../requirements.
+ */
+export const CLI = COMPILED_CLI;
 
 export function tempDir(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `msb-${tag}-`));

@@ -1,17 +1,19 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { cliAvailable, cliEnv, runCli, tempDir } from './helpers';
+import { cliEnv, runCli, tempDir } from './helpers';
+import { cliRequirement, describeWith, fileRequirement, SHARED_MODELS, testWith } from '../requirements';
 
 /** `npm run metric -- …` end to end: values equal the independent references, errors are one line. */
-const d = cliAvailable() ? describe : describe.skip;
+const d = describeWith(cliRequirement());
 const fixtures = path.join(__dirname, '..', 'fixtures');
 const px = (name: string) => path.join(fixtures, 'metrics', name);
-const modelsDir = process.env.MULTISC_MODELS_DIR;
-const haveModels = Boolean(modelsDir && fs.existsSync(path.join(modelsDir, 'lpips-squeeze-caffe')));
+const withModels = testWith(
+  fileRequirement('the lpips-squeeze-caffe model', path.join(SHARED_MODELS, 'lpips-squeeze-caffe', 'lpips_squeeze_caffe.onnx'), 'set MULTISC_MODELS_DIR to the offline models folder'),
+);
 
 d('metric CLI', () => {
   const work = tempDir('metric');
-  const env = { ...cliEnv(path.join(work, 'cache')), MULTISC_METRIC_MODELS: 'offline' };
+  const env = { ...cliEnv(path.join(work, 'cache')), MULTISC_METRIC_MODELS: 'offline', MULTISC_MODELS_DIR: SHARED_MODELS };
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
   test('psnr and ms-ssim equal the skimage / numpy references', () => {
@@ -25,7 +27,7 @@ d('metric CLI', () => {
     expect(Math.abs(Number(m.stdout.trim()) - ref.ms_ssim)).toBeLessThan(1e-6);
   });
 
-  (haveModels ? test : test.skip)('lpips equals the PyTorch reference; a size mismatch is one line', () => {
+  withModels('lpips equals the PyTorch reference; a size mismatch is one line', () => {
     const ref = JSON.parse(fs.readFileSync(path.join(fixtures, 'model-metrics', 'reference.json'), 'utf8')).pairs[1];
     const r = runCli(['metric', 'lpips', px(ref.a), px(ref.b)], env);
     expect(r.status).toBe(0);

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { ensureDataset, fetchDataset, loadManifest, resolveDataset, verifyDataset } from '../../datasets';
 import { listTree, removeTempDirs, tempDir } from './fixtures';
 import { LocalServer, serveDirectory, startLocalServer } from '../fetch/local-server';
+import { describeWith, fileRequirement, KODAK_DIR as KODAK, kodakRequirement, SHARED_DATA as SHARED } from '../requirements';
 
 /**
  * The real offline copies (MULTISC_DATA_DIR, else /work/shared/datasets): the manifests must
@@ -10,20 +11,13 @@ import { LocalServer, serveDirectory, startLocalServer } from '../fetch/local-se
  * local server that serves the offline files, so the real manifest's hashes meet real bytes.
  */
 
-const SHARED = process.env.MULTISC_DATA_DIR || '/work/shared/datasets';
-const KODAK = path.join(SHARED, 'kodak24');
 const VOC = path.join(SHARED, 'voc2012');
-const haveKodak = fs.existsSync(path.join(KODAK, 'kodim01.png'));
-const haveVoc = fs.existsSync(path.join(VOC, 'ImageSets', 'Segmentation', 'val.txt'));
+const vocRequirement = fileRequirement(
+  'the VOC2012 offline copy',
+  path.join(VOC, 'ImageSets', 'Segmentation', 'val.txt'),
+  'set MULTISC_DATA_DIR to the folder that holds voc2012/',
+);
 const quiet = { quiet: true };
-
-/** `describe` when the copy exists, else a skipped block, with a printed note saying why. */
-function describeIf(have: boolean, what: string, dir: string): (name: string, fn: () => void) => void {
-  if (have) return describe;
-  const why = `SKIPPED: no offline ${what} copy at ${dir}; set MULTISC_DATA_DIR to the folder that holds ${what}/`;
-  console.warn(why);
-  return (name, fn) => describe.skip(`${name} (${why})`, fn);
-}
 
 // The tests below name the offline folder explicitly; the env var (set by .ci/run) would otherwise
 // make every resolution find it, and the cache-only cases (fetch on first use) could not be tested.
@@ -38,7 +32,7 @@ afterAll(() => {
 
 afterAll(removeTempDirs);
 
-describeIf(haveKodak, 'kodak24', KODAK)('kodak24 offline copy', () => {
+describeWith(kodakRequirement())('kodak24 offline copy', () => {
   let server: LocalServer;
   beforeAll(async () => {
     server = await startLocalServer(serveDirectory('/kodak/', KODAK));
@@ -94,7 +88,7 @@ describeIf(haveKodak, 'kodak24', KODAK)('kodak24 offline copy', () => {
   });
 });
 
-describeIf(haveVoc, 'voc2012', VOC)('voc2012 offline copy', () => {
+describeWith(vocRequirement)('voc2012 offline copy', () => {
   test('resolves to the 100 sampled val ids (and 100 train, 200 in all), each with a mask', async () => {
     const opts = { dataDir: SHARED, cacheDir: tempDir('cache') };
     const val = await resolveDataset('voc2012', opts);

@@ -7,16 +7,17 @@ import { createLpips } from '../../bench/metrics/lpips';
 import { imagesToTensor } from '../../bench/models/image-input';
 import { modelSession } from '../../bench/models/session';
 import { rngFromText } from '../../bench/phy/rng';
+import { describeWith, fileRequirement, SHARED_MODELS } from '../requirements';
 
 /**
  * The offline metric networks against the PyTorch modules that built them
  * (test/fixtures/model-metrics/make_reference.py), and the metrics' defining properties.
- * Needs the model files of shared/models through MULTISC_MODELS_DIR (as .ci/run sets it).
+ * Needs the model files of shared/models (MULTISC_MODELS_DIR, else /work/shared/models).
  */
-const modelsDir = process.env.MULTISC_MODELS_DIR;
-const have = Boolean(modelsDir && fs.existsSync(path.join(modelsDir, 'lpips-squeeze-caffe', 'lpips_squeeze_caffe.onnx')));
-if (!have) console.warn('MULTISC_MODELS_DIR has no lpips-squeeze-caffe/: skipping the LPIPS/cosine model tests');
-const d = have ? describe : describe.skip;
+const modelRequirement = (id: string, file: string) =>
+  fileRequirement(`the ${id} model`, path.join(SHARED_MODELS, id, file), 'set MULTISC_MODELS_DIR to the offline models folder');
+/** The models are read from that folder whether or not MULTISC_MODELS_DIR is set. */
+const opts = { modelsDir: SHARED_MODELS };
 
 const fixtures = path.join(__dirname, '..', 'fixtures');
 const reference = JSON.parse(fs.readFileSync(path.join(fixtures, 'model-metrics', 'reference.json'), 'utf8')) as {
@@ -32,9 +33,9 @@ function withNoise(img: RgbImage, sigma: number, seed: string): RgbImage {
   return out;
 }
 
-d('LPIPS (lpips-squeeze-caffe, ONNX)', () => {
+describeWith(modelRequirement('lpips-squeeze-caffe', 'lpips_squeeze_caffe.onnx'))('LPIPS (lpips-squeeze-caffe, ONNX)', () => {
   test('equals the PyTorch module that built it within 1e-5 on the fixture pairs', async () => {
-    const lpips = await createLpips('lpips-squeeze-caffe');
+    const lpips = await createLpips('lpips-squeeze-caffe', opts);
     for (const p of reference.pairs) {
       const got = await lpips.distance(await pixels(p.a), await pixels(p.b));
       expect(Math.abs(got - p.lpips)).toBeLessThan(1e-5);
@@ -42,7 +43,7 @@ d('LPIPS (lpips-squeeze-caffe, ONNX)', () => {
   });
 
   test('d(x, x) = 0 exactly; symmetric; grows with noise', async () => {
-    const lpips = await createLpips('lpips-squeeze-caffe');
+    const lpips = await createLpips('lpips-squeeze-caffe', opts);
     const x = await pixels('kodim01_crop.png');
     const y = await pixels('kodim01_blur.png');
     expect(await lpips.distance(x, x)).toBe(0);
@@ -54,14 +55,14 @@ d('LPIPS (lpips-squeeze-caffe, ONNX)', () => {
   });
 
   test('images of different sizes are an error, not a silent resize', async () => {
-    const lpips = await createLpips('lpips-squeeze-caffe');
+    const lpips = await createLpips('lpips-squeeze-caffe', opts);
     await expect(lpips.distance(await pixels('kodim01_crop.png'), await pixels('kodim23_crop.png'))).rejects.toThrow(UserError);
   });
 });
 
-d('cosine similarity (squeezenet11-caffe-embed, ONNX)', () => {
+describeWith(modelRequirement('squeezenet11-caffe-embed', 'squeezenet11_caffe_embed.onnx'))('cosine similarity (squeezenet11-caffe-embed, ONNX)', () => {
   test('the ONNX embedding equals the PyTorch module within 1e-5', async () => {
-    const { session, entry } = await modelSession('squeezenet11-caffe-embed');
+    const { session, entry } = await modelSession('squeezenet11-caffe-embed', opts);
     for (const [name, want] of Object.entries(reference.embeddings)) {
       // At the image's own size, as the reference was computed (the harness feeds 224²).
       const input = await imagesToTensor([await pixels(name)], { ...entry.imageInput!, size: 'full' });
@@ -72,7 +73,7 @@ d('cosine similarity (squeezenet11-caffe-embed, ONNX)', () => {
   });
 
   test('1 for identical images; a blurred copy is closer than an unrelated photo', async () => {
-    const embedder = await createImageEmbedder('squeezenet11-caffe-embed');
+    const embedder = await createImageEmbedder('squeezenet11-caffe-embed', opts);
     const [x, blur, other] = await embedder.embed([await pixels('kodim01_crop.png'), await pixels('kodim01_blur.png'), await pixels('kodim23_crop.png')]);
     expect(cosineSimilarity(x, x)).toBeCloseTo(1, 6);
     expect(cosineSimilarity(x, blur)).toBeGreaterThan(cosineSimilarity(x, other) + 0.1);

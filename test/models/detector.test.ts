@@ -5,6 +5,7 @@ import { loadImage } from '../../bench/image';
 import type { Box } from '../../bench/models/box';
 import { COCO_LABELS } from '../../bench/models/coco-labels';
 import { createDetector, decodeYolox, nmsPerClass, type Candidate, type Detection } from '../../bench/models/detector';
+import { describeWith, fileRequirement, KODAK_DIR as KODAK, kodakRequirement, SHARED_MODELS as MODELS_DIR } from '../requirements';
 
 describe('YOLOX head decoding and NMS', () => {
   test('an anchor of the stride-16 grid decodes to its cell, exp-scaled size and objectness × class score', () => {
@@ -41,12 +42,10 @@ test('bad thresholds and non-detector models are refused before any model is loa
  * test/fixtures/models/kodak-detections.json (written by make_kodak_fixtures.ts). Needs the model
  * file of the offline models folder (MULTISC_MODELS_DIR, else /work/shared/models) and Kodak24.
  */
-const MODELS_DIR = process.env.MULTISC_MODELS_DIR || '/work/shared/models';
-const KODAK = path.join(process.env.MULTISC_DATA_DIR || '/work/shared/datasets', 'kodak24');
-const missing = [path.join(MODELS_DIR, 'yolox-nano-coco', 'yolox_nano.onnx'), KODAK].filter((p) => !fs.existsSync(p));
-if (missing.length) console.warn(`SKIPPED: the YOLOX Kodak test needs ${missing.join(' and ')} (MULTISC_MODELS_DIR, MULTISC_DATA_DIR)`);
-
-(missing.length ? describe.skip : describe)('yolox-nano-coco on Kodak24', () => {
+describeWith(
+  fileRequirement('the yolox-nano-coco model', path.join(MODELS_DIR, 'yolox-nano-coco', 'yolox_nano.onnx'), 'set MULTISC_MODELS_DIR to the offline models folder'),
+  kodakRequirement(),
+)('yolox-nano-coco on Kodak24', () => {
   const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'models', 'kodak-detections.json'), 'utf8')) as {
     images: Record<string, { label: string; score: number; box: Box }[]>;
   };

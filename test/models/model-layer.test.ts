@@ -5,6 +5,7 @@ import * as path from 'path';
 import { isUserError } from '../../bench/errors';
 import { modelEntry, registerModel, type ModelEntry, type TensorSpec } from '../../bench/models/registry';
 import { modelSession } from '../../bench/models/session';
+import { fileRequirement, SHARED_MODELS, testWith } from '../requirements';
 
 /**
  * Opening a model refuses a file that is not the model its registry entry describes: other
@@ -75,12 +76,9 @@ describe('contract checks when a session opens', () => {
   });
 });
 
-const SHARED_MODELS = process.env.MULTISC_MODELS_DIR || '/work/shared/models';
 const YOLOX = path.join(SHARED_MODELS, 'yolox-nano-coco', 'yolox_nano.onnx');
-const haveYolox = fs.existsSync(YOLOX);
-if (!haveYolox) console.warn(`SKIPPED: no ${YOLOX}; set MULTISC_MODELS_DIR to the offline models folder to test a corrupt copy of a real model`);
 
-(haveYolox ? test : test.skip)('a real model with one flipped byte: both hashes and the fix, and no session', async () => {
+testWith(fileRequirement('the yolox-nano-coco model', YOLOX, 'set MULTISC_MODELS_DIR to the offline models folder'))('a real model with one flipped byte: both hashes and the fix, and no session', async () => {
   const bytes = fs.readFileSync(YOLOX);
   bytes[bytes.length >> 1] ^= 0xff;
   const dir = path.join(temp, 'corrupt');

@@ -5,6 +5,7 @@ import { createImage, loadImage } from '../../bench/image';
 import { modelEntry } from '../../bench/models/registry';
 import { createSegmenter, DEFAULT_SEGMENTER, keepMainComponents, segmentationFromMask, thresholdResized } from '../../bench/models/segmenter';
 import { cachedModelPath } from '../../bench/models/store';
+import { describeWith, fileRequirement, KODAK_DIR as KODAK, kodakRequirement } from '../requirements';
 
 /** A mask drawn as text: '#' = 1. */
 function maskOf(rows: string[]): { mask: Uint8Array; width: number; height: number } {
@@ -73,12 +74,12 @@ test('bad options and non-segmenter models are refused before any model is loade
  * make_kodak_fixtures.ts). Needs the model in the cache (`npm run models -- fetch isnet-general`)
  * and Kodak24 (MULTISC_DATA_DIR, else /work/shared/datasets).
  */
-const KODAK = path.join(process.env.MULTISC_DATA_DIR || '/work/shared/datasets', 'kodak24');
 const MODEL_FILE = cachedModelPath(modelEntry(DEFAULT_SEGMENTER), {});
-const missing = [KODAK, MODEL_FILE].filter((p) => !fs.existsSync(p));
-if (missing.length) console.warn(`SKIPPED: the IS-Net Kodak test needs ${missing.join(' and ')} (npm run models -- fetch ${DEFAULT_SEGMENTER}; MULTISC_DATA_DIR)`);
 
-(missing.length ? describe.skip : describe)(`${DEFAULT_SEGMENTER} on Kodak24`, () => {
+describeWith(
+  kodakRequirement(),
+  fileRequirement(`the ${DEFAULT_SEGMENTER} model in the cache`, MODEL_FILE, `run "npm run models -- fetch ${DEFAULT_SEGMENTER}"`),
+)(`${DEFAULT_SEGMENTER} on Kodak24`, () => {
   const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'models', 'kodak-segmentation.json'), 'utf8')) as {
     images: Record<string, { areaPixels: number; box: { x: number; y: number; width: number; height: number } | null }>;
   };

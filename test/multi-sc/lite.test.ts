@@ -7,11 +7,9 @@ import { colourByName, COLOURS, isColourName, labToSrgb, nameSrgb } from '../../
 import { composite, renderImageFromBlocks, renderLayout } from '../../bench/multi-sc/lite/layout-renderer';
 import { captionBlock, captionImage, detectionsInBlock } from '../../bench/multi-sc/lite/template-captioner';
 import { rngFromText, type Rng } from '../../bench/phy/rng';
+import { KODAK_DIR, kodakRequirement, testWith } from '../requirements';
 
-const kodakDir = path.join(process.env.MULTISC_DATA_DIR ?? path.join(__dirname, '..', '..', '..', 'shared', 'datasets'), 'kodak24');
-const kodakFiles = fs.existsSync(kodakDir) ? fs.readdirSync(kodakDir).filter((f) => /^kodim\d\d\.png$/.test(f)).sort() : [];
-if (kodakFiles.length === 0) console.warn(`no Kodak24 at ${kodakDir}: skipping the Kodak caption round trip (set MULTISC_DATA_DIR)`);
-const withKodak = kodakFiles.length > 0 ? test : test.skip;
+const withKodak = testWith(kodakRequirement());
 
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[rng.int(xs.length)];
 
@@ -221,8 +219,10 @@ describe('template captioner', () => {
 
   withKodak('Kodak24: captions parse back to their layouts; lengths near the letter\'s ~42 tokens', async () => {
     const lengths: Record<string, { words: number[]; tokens: number[] }> = {};
+    const kodakFiles = fs.readdirSync(KODAK_DIR).filter((f) => /^kodim\d\d\.png$/.test(f)).sort();
+    expect(kodakFiles).toHaveLength(24);
     for (const file of kodakFiles) {
-      const image = await loadImage(path.join(kodakDir, file));
+      const image = await loadImage(path.join(KODAK_DIR, file));
       for (const blocks of [1, 2]) {
         const grid = { rows: blocks, cols: blocks };
         const captions = captionImage(image, { blocks: grid });

@@ -14,6 +14,7 @@ import {
   type LinkConfig,
 } from '../../bench/phy/ldpc/simulate';
 import { modulationFromName } from '../../bench/phy/modulation';
+import { describeWith, fileRequirement } from '../requirements';
 
 /**
  * The LDPC BLER/BER simulator: determinism, the extremes of a curve, the BLER crossing, the CSV
@@ -82,9 +83,7 @@ describe('ldpc simulator (in process)', () => {
 });
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'bench', 'phy', 'ldpc', 'ldpc-sim-cli.js');
-const haveCli = fs.existsSync(CLI);
-if (!haveCli) console.warn(`${CLI} not built (npm run build): skipping the ldpc-sim CLI tests`);
-const cli = haveCli ? describe : describe.skip;
+const cli = describeWith(fileRequirement('the compiled ldpc-sim CLI', CLI, 'run "npm run build" (npm test does)'));
 
 cli('ldpc-sim CLI (compiled)', () => {
   const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--quiet'], { encoding: 'utf8', timeout: 60000 });

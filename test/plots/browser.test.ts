@@ -4,20 +4,24 @@ import { pathToFileURL } from 'url';
 import sharp from 'sharp';
 import { renderPlots } from '../../plots/render';
 import { buildReport } from '../../plots/report';
-import { findChromium, inspectPage } from './chromium';
+import { describeWith, type Requirement } from '../requirements';
+import { CHROMIUM_CANDIDATES, findChromium, inspectPage } from './chromium';
 import { makeResults, tempDir } from './fixtures';
 
 /**
  * The report in a real browser: headless Chromium opens index.html from disk (no server, no
  * network), and we check that it logs no error, that vega-embed drew every figure as a non-empty
  * SVG, that every image loaded, that no text from the channel ran as script, and take a
- * screenshot. Needs /usr/bin/chromium (Debian: apt-get install -y chromium); skipped without it.
+ * screenshot. Needs Chromium (Debian: apt-get install -y chromium): skipped without it, failed
+ * under CI=true (test/requirements.ts).
  */
 const chromium = findChromium();
-if (!chromium) {
-  console.warn('browser test skipped: no Chromium at /usr/bin/chromium (apt-get install -y chromium, or set MULTISC_CHROMIUM)');
-}
-const d = chromium ? describe : describe.skip;
+const chromiumRequirement: Requirement = {
+  what: 'Chromium',
+  present: chromium !== null,
+  fix: `apt-get install -y chromium, or set MULTISC_CHROMIUM (looked for ${[process.env.MULTISC_CHROMIUM, ...CHROMIUM_CANDIDATES].filter(Boolean).join(', ')})`,
+};
+const d = describeWith(chromiumRequirement);
 
 const CHECKS = `(() => {
   const figures = [...document.querySelectorAll('[data-figure]')].map((box) => {

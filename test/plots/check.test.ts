@@ -14,7 +14,7 @@ import {
   updateGolden,
 } from '../../plots/check';
 import { checkCommand } from '../../plots/commands';
-import { cliRequirement, describeWith, kodakRequirement, SHARED_MODELS, fileRequirement } from '../requirements';
+import { cliRequirement, describeWith, fileRequirement, kodakRequirement, SHARED_DATA, SHARED_MODELS } from '../requirements';
 import { fakeRows, makeResults, tempDir } from './fixtures';
 
 const REPO = path.join(__dirname, '..', '..');
@@ -252,7 +252,7 @@ describeWith(kodakRequirement(), cliRequirement(), fileRequirement('the offline 
     let env: NodeJS.ProcessEnv;
     beforeAll(() => {
       work = tempDir('golden-rerun');
-      env = { ...process.env, MULTISC_CACHE_DIR: path.join(work, 'cache') };
+      env = { ...process.env, MULTISC_DATA_DIR: SHARED_DATA, MULTISC_MODELS_DIR: SHARED_MODELS, MULTISC_METRIC_MODELS: 'offline', MULTISC_CACHE_DIR: path.join(work, 'cache') };
     });
     afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
