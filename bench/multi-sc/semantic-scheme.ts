@@ -5,11 +5,12 @@ import type { RgbImage } from '../image';
 import { createDetector, DEFAULT_DETECTOR, type Detector } from '../models/detector';
 import { createSegmenter, DEFAULT_SEGMENTER, type Segmenter } from '../models/segmenter';
 import type { SessionOptions } from '../models/session';
+import { timed, timedSync } from '../phase-timer';
 import { awgnChannel } from '../phy/awgn';
 import type { BitLinkConfig } from '../phy/bit-link';
 import { parseLdpcSpec } from '../phy/ldpc/codes';
 import { modulationFromName } from '../phy/modulation';
-import type { AnalogEncoded, AnalogImageCodec } from '../schemes/analog-image-codec';
+import { decodeTimed, encodeTimed, type AnalogEncoded, type AnalogImageCodec } from '../schemes/analog-image-codec';
 import type { Scheme, SchemeFactory, SchemeOptions, SchemeOptionSpec, TransmitContext, TransmitResult } from '../schemes/scheme';
 import { createSymSpellCorrector, NO_CORRECTION, type TextCorrector } from './corrector';
 import { CAPTION_VOCABULARY, parseCaption, type GridSize } from './lite/caption-grammar';
@@ -160,21 +161,23 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
 
   async prepare(image: RgbImage): Promise<SemanticPrepared> {
     this.detector ??= createDetector(this.config.detector, this.session);
-    const detections = await (await this.detector).detect(image);
+    const detector = await this.detector;
+    const detections = await timed('detection', () => detector.detect(image));
     let mask: Uint8Array | null = null;
     let slice: PreparedSlice | null = null;
     if (this.sliceCodec) {
       this.segmenter ??= createSegmenter(this.config.segmenter, this.session);
-      const seg = await (await this.segmenter).segment(image);
+      const segmenter = await this.segmenter;
+      const seg = await timed('segmentation', () => segmenter.segment(image));
       if (seg.box) {
         mask = seg.mask;
         // The whole box is sent and only its masked part is pasted: zeroing the background first
         // would leave a black halo wherever the coarse received mask overhangs the object.
-        const encoded = await this.sliceCodec.encode(cropImage(image, seg.box));
+        const encoded = await encodeTimed(this.sliceCodec, cropImage(image, seg.box));
         slice = { box: seg.box, encoded, coarseMask: coarseMaskOf(seg.sliceMask, seg.box.width, seg.box.height) };
       }
     }
-    const captions = captionImage(image, { blocks: this.blocks, grid: this.cellGrid, detections, mask }).map((c) => c.text);
+    const captions = timedSync('captioning', () => captionImage(image, { blocks: this.blocks, grid: this.cellGrid, detections, mask }).map((c) => c.text));
     return { width: image.width, height: image.height, captions, slice };
   }
 
@@ -186,30 +189,33 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
     const received: string[] = [];
     const corrected: string[] = [];
     p.captions.forEach((caption, i) => {
-      const r = sendText(caption, ctx.snrDb, ctx.rng(`text${i}`), this.link);
+      const r = timedSync('text-link', () => sendText(caption, ctx.snrDb, ctx.rng(`text${i}`), this.link));
       symbols += r.channelSymbols;
       bits += r.channelBits;
       received.push(r.received);
-      corrected.push(corrector.correct(r.received));
+      corrected.push(timedSync('correction', () => corrector.correct(r.received)));
     });
-    const layouts = corrected.map((t) => parseCaption(t, this.cellGrid));
-    let image = renderImageFromBlocks(layouts, this.blocks, p.width, p.height);
+    let image = timedSync('rendering', () =>
+      renderImageFromBlocks(corrected.map((t) => parseCaption(t, this.cellGrid)), this.blocks, p.width, p.height),
+    );
     // What became of the slice: none (VLM-CSC, or no main object), dropped (its box arrived
     // inconsistent: sent, counted, not pasted) or pasted.
     let sliceOutcome: 'none' | 'dropped' | 'pasted' = 'none';
     if (p.slice && this.sliceCodec) {
       sliceOutcome = 'dropped';
       const side = { modulation: this.link.modulation, code: null };
-      const box = sendRepeated(boxBits(p.slice.box), BOX_REPETITIONS, ctx.snrDb, ctx.rng('box'), side);
-      const mask = sendRepeated(p.slice.coarseMask, MASK_REPETITIONS, ctx.snrDb, ctx.rng('mask'), side);
-      const y = awgnChannel(p.slice.encoded.symbols, ctx.snrDb, ctx.rng('slice'));
+      const slice = p.slice;
+      const box = timedSync('text-link', () => sendRepeated(boxBits(slice.box), BOX_REPETITIONS, ctx.snrDb, ctx.rng('box'), side));
+      const mask = timedSync('text-link', () => sendRepeated(slice.coarseMask, MASK_REPETITIONS, ctx.snrDb, ctx.rng('mask'), side));
+      const y = timedSync('channel', () => awgnChannel(slice.encoded.symbols, ctx.snrDb, ctx.rng('slice')));
       symbols += box.channelSymbols + mask.channelSymbols + p.slice.encoded.symbols.length / 2;
       bits += box.channelSymbols * this.link.modulation.bitsPerSymbol + mask.channelSymbols * this.link.modulation.bitsPerSymbol;
       const b = boxFromBits(box.bits);
       const fits = b.width === p.slice.box.width && b.height === p.slice.box.height && b.x + b.width <= p.width && b.y + b.height <= p.height;
       if (fits) {
-        const sliceImage = await this.sliceCodec.decode(p.slice.encoded, y, ctx.snrDb);
-        image = composite(image, sliceImage, fineMaskOf(mask.bits, b.width, b.height), b, this.config.ipWeight);
+        const sliceImage = await decodeTimed(this.sliceCodec, slice.encoded, y, ctx.snrDb);
+        const rendered = image;
+        image = timedSync('rendering', () => composite(rendered, sliceImage, fineMaskOf(mask.bits, b.width, b.height), b, this.config.ipWeight));
         sliceOutcome = 'pasted';
       }
     }

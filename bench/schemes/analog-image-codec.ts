@@ -1,4 +1,5 @@
 import type { RgbImage } from '../image';
+import { timed, timedSync } from '../phase-timer';
 import { awgnChannel } from '../phy/awgn';
 import type { ComplexArray } from '../phy/complex';
 import type { Scheme, TransmitContext, TransmitResult } from './scheme';
@@ -35,15 +36,30 @@ export class AnalogCodecScheme<S> implements Scheme<AnalogEncoded<S>> {
   ) {}
 
   prepare(image: RgbImage): Promise<AnalogEncoded<S>> {
-    return this.codec.encode(image);
+    return encodeTimed(this.codec, image);
   }
 
   async transmit(encoded: AnalogEncoded<S>, ctx: TransmitContext): Promise<TransmitResult> {
-    const received = awgnChannel(encoded.symbols, ctx.snrDb, ctx.rng('awgn'));
+    const received = timedSync('channel', () => awgnChannel(encoded.symbols, ctx.snrDb, ctx.rng('awgn')));
     return {
-      reconstruction: await this.codec.decode(encoded, received, ctx.snrDb),
+      reconstruction: await decodeTimed(this.codec, encoded, received, ctx.snrDb),
       channelSymbols: encoded.symbols.length / 2,
       bitsSent: null,
     };
   }
+}
+
+/** The codec's kind (`analog`, `deep-jscc`): the phase its work is timed under. */
+function codecKind(codec: AnalogImageCodec<unknown>): string {
+  return codec.id.split(':')[0];
+}
+
+/** `codec.encode`, timed as phase `<kind>-encode`. */
+export function encodeTimed<S>(codec: AnalogImageCodec<S>, image: RgbImage): Promise<AnalogEncoded<S>> {
+  return timed(`${codecKind(codec)}-encode`, () => codec.encode(image));
+}
+
+/** `codec.decode`, timed as phase `<kind>-decode`. */
+export function decodeTimed<S>(codec: AnalogImageCodec<S>, encoded: AnalogEncoded<S>, received: ComplexArray, snrDb: number): Promise<RgbImage> {
+  return timed(`${codecKind(codec)}-decode`, () => codec.decode(encoded, received, snrDb));
 }

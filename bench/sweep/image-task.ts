@@ -4,6 +4,7 @@ import { isUserError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import { encodePng, loadImage } from '../image';
 import { ImageScorer, type ScorerConfig } from '../metrics/score';
+import { takePhaseTimes, timed, type PhaseTimes } from '../phase-timer';
 import { rngFor } from '../phy/rng';
 import { schemeCodeVersion, schemeFactory } from '../schemes/registry';
 import type { Scheme, SchemeOptions } from '../schemes/scheme';
@@ -42,7 +43,7 @@ export type TaskEvent =
   | { kind: 'row'; row: MetricsRow }
   | { kind: 'prepared'; scheme: string; image: string; ms: number; source: PrepareSource }
   | { kind: 'bad-image'; image: string; message: string }
-  | { kind: 'task-done'; image: string };
+  | { kind: 'task-done'; image: string; phases: PhaseTimes; busyMs: number };
 
 /** Runs the cells of one image; holds the schemes and caches for the life of a process/worker. */
 export class ImageTaskRunner {
@@ -65,24 +66,26 @@ export class ImageTaskRunner {
 
   async run(task: ImageTask, emit: (e: TaskEvent) => void): Promise<void> {
     const { env } = this;
+    const started = performance.now();
     let bytes: Buffer;
     let source;
     try {
       bytes = fs.readFileSync(task.path);
-      source = await loadImage(bytes, task.path);
+      source = await timed('image-load', () => loadImage(bytes, task.path));
     } catch (e) {
       const message = isUserError(e) ? e.message : `cannot read image ${task.path}: ${(e as Error).message}`;
       if (!env.skipBad) throw isUserError(e) ? e : new Error(message);
       emit({ kind: 'bad-image', image: task.id, message });
-      emit({ kind: 'task-done', image: task.id });
+      emit({ kind: 'task-done', image: task.id, phases: takePhaseTimes(), busyMs: performance.now() - started });
       return;
     }
     const hash = contentHash(bytes);
-    this.scorer ??= ImageScorer.create(env.scorer);
+    this.scorer ??= timed('model-load', () => ImageScorer.create(env.scorer));
     const scorer = await this.scorer;
     const scored = await scorer.prepareSource(source);
     if (task.saveSamples && env.samplesDir) {
-      writeFileAtomic(path.join(env.samplesDir, 'source', `${task.id}.png`), await encodePng(source));
+      const png = await timed('samples-io', () => encodePng(source));
+      writeFileAtomic(path.join(env.samplesDir, 'source', `${task.id}.png`), png);
     }
     const firstSeed = Math.min(...task.cells.map((c) => c.seed));
     for (const cell of task.cells) {
@@ -119,11 +122,11 @@ export class ImageTaskRunner {
       });
       if (task.saveSamples && env.samplesDir && cell.seed === firstSeed) {
         const base = path.join(env.samplesDir, scheme.name, `${task.id}_snr${formatNumber(cell.snrDb)}`);
-        writeFileAtomic(`${base}.png`, await encodePng(result.reconstruction));
+        writeFileAtomic(`${base}.png`, await timed('samples-io', () => encodePng(result.reconstruction)));
         if (result.texts) writeFileAtomic(`${base}.json`, JSON.stringify(result.texts, null, 2) + '\n');
       }
     }
     this.cache.clearMemory();
-    emit({ kind: 'task-done', image: task.id });
+    emit({ kind: 'task-done', image: task.id, phases: takePhaseTimes(), busyMs: performance.now() - started });
   }
 }

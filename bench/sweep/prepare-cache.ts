@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as v8 from 'v8';
 import { writeFileAtomic } from '../fs-atomic';
+import { timedSync } from '../phase-timer';
 import type { RgbImage } from '../image';
 import type { Scheme } from '../schemes/scheme';
 
@@ -41,13 +42,13 @@ export class PrepareCache {
     if (this.memory.has(key)) return { value: this.memory.get(key), source: 'memory' };
     if (scheme.prepareCache === 'disk') {
       const file = this.file(scheme, key);
-      const cached = readCached(file);
+      const cached = timedSync('prepare-cache-io', () => readCached(file));
       if (cached !== undefined) {
         this.memory.set(key, cached);
         return { value: cached, source: 'disk' };
       }
       const value = await scheme.prepare(image);
-      writeFileAtomic(file, v8.serialize(value));
+      timedSync('prepare-cache-io', () => writeFileAtomic(file, v8.serialize(value)));
       this.memory.set(key, value);
       return { value, source: 'computed' };
     }

@@ -5,6 +5,7 @@ import { UserError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import { ImageScorer, type ScorerConfig } from '../metrics/score';
 import { fetchModel, locateModel } from '../models/store';
+import { addPhaseTimes, type PhaseTimes } from '../phase-timer';
 import { createProgress } from '../progress';
 import { environmentInfo, gitState } from '../run-info';
 import { schemeFactory } from '../schemes/registry';
@@ -65,6 +66,8 @@ function resultConfig(cfg: SweepConfig, schemeConfigs: Record<string, unknown>, 
 export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
   const started = new Date();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const children0 = childrenCpuMs();
   const schemeConfigs: Record<string, unknown> = {};
   const schemeModels = new Set<string>();
   for (const name of cfg.schemes) {
@@ -85,7 +88,15 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
   );
   let results = resultConfig(cfg, schemeConfigs, scorer.signatures());
 
-  fs.mkdirSync(cfg.out, { recursive: true });
+  if (fs.existsSync(cfg.out) && !fs.statSync(cfg.out).isDirectory()) {
+    throw new UserError(`--out ${cfg.out} is a file, not a folder: name a new folder for the results (it is created) or an existing results folder with --resume`);
+  }
+  try {
+    fs.mkdirSync(cfg.out, { recursive: true });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new UserError(`cannot create the results folder --out ${cfg.out}: ${err.code ?? err.message} at ${err.path ?? cfg.out}; choose a writable folder`);
+  }
   const metricsFile = path.join(cfg.out, 'metrics.csv');
   const runFile = path.join(cfg.out, 'run.json');
   const done = new Set<string>();
@@ -151,6 +162,8 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
   writeFileAtomic(runFile, JSON.stringify(runInfo('running', {}), null, 2) + '\n');
 
   const prepareMs: Record<string, { computed: number; from_disk: number; ms: number }> = {};
+  const phases: PhaseTimes = {};
+  let busyMs = 0;
   const badImages: { image: string; message: string }[] = [];
   const fd = fs.openSync(metricsFile, 'a');
   const progress = createProgress({ label: `${cfg.dataset}`, total: todo.length, quiet: cfg.quiet });
@@ -176,6 +189,9 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
       if (e.source === 'disk') p.from_disk++;
       else p.computed++;
       p.ms += e.ms;
+    } else if (e.kind === 'task-done') {
+      addPhaseTimes(phases, e.phases);
+      busyMs += e.busyMs;
     } else if (e.kind === 'bad-image') {
       badImages.push({ image: e.image, message: e.message });
       const skipped = todo.filter((x) => x.image.id === e.image).length;
@@ -216,6 +232,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
           prepare: prepareMs,
           mean_cell_ms: cellsRun ? Math.round((rows.reduce((a, r) => a + r.wall_ms, 0) / rows.length) * 10) / 10 : null,
           host_cpus: os.cpus().length,
+          ...resourceTimings(phases, busyMs, cpu0, children0),
         },
       }),
       null,
@@ -249,4 +266,39 @@ function checkResumable(runFile: string, current: Record<string, unknown>): Reco
     }
   }
   return prevSchemes;
+}
+
+/** CPU milliseconds of this process's finished child processes (ffmpeg), from /proc; null elsewhere. */
+function childrenCpuMs(): number | null {
+  try {
+    // Fields after the command name: state is field 3; cutime and cstime are fields 16 and 17 (clock ticks, 100 per s on Linux).
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[13]) + Number(f[14])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Where the time went (run.json `timings`): each phase's wall time summed over the workers
+ * (bench/phase-timer.ts; `other` is the workers' busy time no phase covers: scheduling, model
+ * loading, bookkeeping), the CPU time of the whole process (all worker threads) and of its child
+ * processes (x265), and the process's peak resident memory. Worker threads share one process, so
+ * the peak RSS is that of all workers together.
+ */
+function resourceTimings(phases: PhaseTimes, busyMs: number, cpu0: NodeJS.CpuUsage, children0: number | null): Record<string, unknown> {
+  const cpu = process.cpuUsage(cpu0);
+  const children = childrenCpuMs();
+  const covered = Object.values(phases).reduce((a, p) => a + p.ms, 0);
+  const sorted = Object.entries(phases).sort((a, b) => b[1].ms - a[1].ms);
+  return {
+    worker_busy_ms: Math.round(busyMs),
+    phases: Object.fromEntries([
+      ...sorted.map(([name, p]) => [name, { ms: Math.round(p.ms), calls: p.calls }]),
+      ['other', { ms: Math.round(Math.max(0, busyMs - covered)), calls: null }],
+    ]),
+    cpu_ms: { process: Math.round((cpu.user + cpu.system) / 1000), children: children === null || children0 === null ? null : children - children0 },
+    peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
 }

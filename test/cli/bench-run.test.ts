@@ -44,6 +44,17 @@ d('bench run end to end (analog, synthetic Kodak-named images)', () => {
     expect(run.status).toBe('complete');
     expect(run.config.metrics.ms_ssim).toMatch(/^ms-ssim:/);
     expect(run.environment.node).toBe(process.version);
+    // Where the time went: leaf phases summed over the workers, the rest as "other", CPU and memory.
+    const t = run.timings;
+    expect(t.phases['analog-encode']).toEqual({ ms: expect.any(Number), calls: 3 });
+    expect(t.phases['analog-decode'].calls).toBe(9);
+    expect(t.phases.channel.calls).toBe(9);
+    expect(t.phases['image-load'].calls).toBe(3);
+    expect(t.phases.other.calls).toBeNull();
+    const phaseSum = Object.values(t.phases as Record<string, { ms: number }>).reduce((a, p) => a + p.ms, 0);
+    expect(Math.abs(phaseSum - t.worker_busy_ms)).toBeLessThanOrEqual(Object.keys(t.phases).length);
+    expect(t.cpu_ms.process).toBeGreaterThan(0);
+    expect(t.peak_rss_mib).toBeGreaterThan(10);
     expect(fs.existsSync(path.join(out, 'samples', 'analog', 'kodim02_snr10.png'))).toBe(true);
     expect(fs.existsSync(path.join(out, 'samples', 'source', 'kodim03.png'))).toBe(true);
   });
@@ -144,6 +155,15 @@ d('bench run end to end (analog, synthetic Kodak-named images)', () => {
       expect(r.status).toBe(1);
       expect(r.stderr.trim()).toMatch(/already holds results: pass --resume/);
       expect(fs.readFileSync(path.join(out, 'metrics.csv'), 'utf8')).toBe(before);
+    });
+
+    test('--out naming a file is one error line; the file is untouched', () => {
+      const file = path.join(work, 'not-a-folder.txt');
+      fs.writeFileSync(file, 'keep me');
+      const r = runCli(base(file, '--snr', '0', '--limit', '1'), env);
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: --out .*not-a-folder\.txt is a file, not a folder: name a new folder/)]);
+      expect(fs.readFileSync(file, 'utf8')).toBe('keep me');
     });
 
     test('a corrupt PNG names the file; --skip-bad skips it and records it', () => {
