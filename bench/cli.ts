@@ -63,6 +63,7 @@ async function main(argv: string[]): Promise<void> {
             .option('models-dir', { type: 'string', describe: 'folder holding model files (else $MULTISC_MODELS_DIR, else the cache)' })
             .option('threads', { type: 'number', default: 1, describe: 'ONNX Runtime intra-op threads per worker' })
             .option('device', { type: 'string', default: 'cpu', describe: 'ONNX Runtime device: cpu | cuda (no silent fallback)' })
+            .option('cell-cache', { type: 'boolean', default: true, describe: 'reuse finished cells from the cache (keyed by image, scheme config and code, SNR, seed, metric signatures); --no-cell-cache recomputes them' })
             .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' }),
         async (a) => {
           const snrs = parseSnrGrid(a.snr);
@@ -111,6 +112,7 @@ async function main(argv: string[]): Promise<void> {
             samples,
             skipBad: a['skip-bad'],
             cacheDir: cache,
+            cellCache: a['cell-cache'],
             scorer: { metrics, metricModels, session: { modelsDir: a['models-dir'], cacheDir: cache, threads, device: a.device } },
             quiet: a.quiet,
             argv,

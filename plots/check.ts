@@ -404,7 +404,8 @@ export function rerunGolden(args: string[], o: { cli?: string; log?: (l: string)
   const cli = o.cli ?? compiledCli();
   const out = fs.mkdtempSync(path.join(o.tmpRoot ?? os.tmpdir(), 'msb-golden-'));
   fs.rmSync(out, { recursive: true });
-  const full = ['run', ...args, '--out', out, '--quiet'];
+  // Computed afresh: a golden checks the code as it is now, not cells cached by an earlier run.
+  const full = ['run', ...args, '--out', out, '--quiet', '--no-cell-cache'];
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   log(`rerun: bench ${full.map(shellQuote).join(' ')}`);
   const t0 = Date.now();
@@ -469,7 +470,7 @@ export async function checkAgainstGolden(o: CheckOptions): Promise<CheckResult> 
 
 /** Flags of `bench run` that do not change the numbers or are machine-specific: not recorded. */
 const DROP_WITH_VALUE = new Set(['--out', '--workers', '--data-dir', '--models-dir', '--cache-dir', '--threads']);
-const DROP_FLAGS = new Set(['--resume', '--quiet', '--no-quiet', '--no-resume']);
+const DROP_FLAGS = new Set(['--resume', '--quiet', '--no-quiet', '--no-resume', '--cell-cache', '--no-cell-cache']);
 
 /**
  * The `bench run` arguments to record for a results folder: its run.json command without the

@@ -3,11 +3,13 @@ import * as path from 'path';
 import { isUserError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import { encodePng, loadImage } from '../image';
-import { ImageScorer, type ScorerConfig } from '../metrics/score';
-import { takePhaseTimes, timed, type PhaseTimes } from '../phase-timer';
+import { ImageScorer, type ScoredSource, type ScorerConfig } from '../metrics/score';
+import { codeVersion } from '../code-version';
+import { takePhaseTimes, timed, timedSync, type PhaseTimes } from '../phase-timer';
 import { rngFor } from '../phy/rng';
 import { schemeCodeVersion, schemeFactory } from '../schemes/registry';
 import type { Scheme, SchemeOptions } from '../schemes/scheme';
+import { CellCache } from './cell-cache';
 import { PrepareCache, contentHash, type PrepareSource } from './prepare-cache';
 import type { MetricsRow } from './results';
 import { formatNumber } from './results';
@@ -22,6 +24,8 @@ export interface SweepEnv {
   scorer: ScorerConfig;
   /** Where sample reconstructions go, or null for none. */
   samplesDir: string | null;
+  /** Read and write finished cells in the cell cache (bench/sweep/cell-cache.ts); false recomputes every cell. */
+  cellCache: boolean;
   skipBad: boolean;
 }
 
@@ -40,7 +44,7 @@ export interface ImageTask {
 }
 
 export type TaskEvent =
-  | { kind: 'row'; row: MetricsRow }
+  | { kind: 'row'; row: MetricsRow; fromCache: boolean }
   | { kind: 'prepared'; scheme: string; image: string; ms: number; source: PrepareSource }
   | { kind: 'bad-image'; image: string; message: string }
   | { kind: 'task-done'; image: string; phases: PhaseTimes; busyMs: number };
@@ -50,6 +54,7 @@ export class ImageTaskRunner {
   private readonly schemes = new Map<string, Scheme>();
   private readonly cache: PrepareCache;
   private scorer: Promise<ImageScorer> | null = null;
+  private cells: CellCache | null | undefined;
 
   /**
    * `createScheme` builds each scheme of the sweep: by default the registry's factory with the
@@ -82,16 +87,28 @@ export class ImageTaskRunner {
     const hash = contentHash(bytes);
     this.scorer ??= timed('model-load', () => ImageScorer.create(env.scorer));
     const scorer = await this.scorer;
-    const scored = await scorer.prepareSource(source);
-    if (task.saveSamples && env.samplesDir) {
+    this.cells ??= env.cellCache
+      ? new CellCache(env.cacheDir, (scheme) => schemeCodeVersion(scheme.name), JSON.stringify([scorer.signatures(), codeVersion(require.resolve('../metrics/score'))]))
+      : null;
+    const saveSamples = task.saveSamples && env.samplesDir !== null;
+    let scored: Promise<ScoredSource> | null = null;
+    if (saveSamples) {
       const png = await timed('samples-io', () => encodePng(source));
-      writeFileAtomic(path.join(env.samplesDir, 'source', `${task.id}.png`), png);
+      writeFileAtomic(path.join(env.samplesDir!, 'source', `${task.id}.png`), png);
     }
     const firstSeed = Math.min(...task.cells.map((c) => c.seed));
     for (const cell of task.cells) {
       const scheme = this.schemes.get(cell.scheme);
       if (!scheme) throw new Error(`scheme ${cell.scheme} is not part of this sweep`);
       const t0 = performance.now();
+      const ids = { dataset: env.dataset, scheme: scheme.name, profile: env.profile, snr_db: cell.snrDb, image: task.id, seed: cell.seed };
+      const cellKey = this.cells?.key({ ...ids, imageHash: hash, scheme, snrDb: cell.snrDb, seed: cell.seed }) ?? null;
+      // Sample images are always computed: their reconstructions are saved.
+      const hit = cellKey && !saveSamples ? timedSync('cell-cache-io', () => this.cells!.get(scheme.name, cellKey)) : null;
+      if (hit) {
+        emit({ kind: 'row', row: { ...ids, ...hit, wall_ms: Math.round((performance.now() - t0) * 10) / 10 }, fromCache: true });
+        continue;
+      }
       const prepared = await this.cache.get(scheme, source, hash);
       if (prepared.source !== 'memory') {
         emit({ kind: 'prepared', scheme: scheme.name, image: task.id, ms: performance.now() - t0, source: prepared.source });
@@ -103,25 +120,14 @@ export class ImageTaskRunner {
         rng: (stream) =>
           rngFor({ dataset: env.dataset, image: task.id, scheme: scheme.name, snrDb: cell.snrDb, seed: cell.seed, stream }),
       });
-      const scores = await scorer.score(scored, result.reconstruction, result.texts);
+      scored ??= scorer.prepareSource(source);
+      const scores = await scorer.score(await scored, result.reconstruction, result.texts);
+      const values = { ...scores, channel_symbols: result.channelSymbols, bits_sent: result.bitsSent };
       const wallMs = performance.now() - t1;
-      emit({
-        kind: 'row',
-        row: {
-          dataset: env.dataset,
-          scheme: scheme.name,
-          profile: env.profile,
-          snr_db: cell.snrDb,
-          image: task.id,
-          seed: cell.seed,
-          ...scores,
-          channel_symbols: result.channelSymbols,
-          bits_sent: result.bitsSent,
-          wall_ms: Math.round(wallMs * 10) / 10,
-        },
-      });
-      if (task.saveSamples && env.samplesDir && cell.seed === firstSeed) {
-        const base = path.join(env.samplesDir, scheme.name, `${task.id}_snr${formatNumber(cell.snrDb)}`);
+      if (cellKey) timedSync('cell-cache-io', () => this.cells!.set(scheme.name, cellKey, values));
+      emit({ kind: 'row', row: { ...ids, ...values, wall_ms: Math.round(wallMs * 10) / 10 }, fromCache: false });
+      if (saveSamples && cell.seed === firstSeed) {
+        const base = path.join(env.samplesDir!, scheme.name, `${task.id}_snr${formatNumber(cell.snrDb)}`);
         writeFileAtomic(`${base}.png`, await timed('samples-io', () => encodePng(result.reconstruction)));
         if (result.texts) writeFileAtomic(`${base}.json`, JSON.stringify(result.texts, null, 2) + '\n');
       }

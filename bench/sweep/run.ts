@@ -41,6 +41,8 @@ export interface SweepConfig {
   samples: number;
   skipBad: boolean;
   cacheDir: string;
+  /** Reuse finished cells from the cell cache (default true); false recomputes every cell. */
+  cellCache?: boolean;
   scorer: ScorerConfig;
   quiet?: boolean;
   /** The command line, for run.json. */
@@ -148,6 +150,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
       workers: cfg.workers,
       samples: cfg.samples,
       skip_bad: cfg.skipBad,
+      cell_cache: cfg.cellCache ?? true,
     },
     conventions: {
       snr: 'Es/N0 per complex channel symbol, Es = 1, noise CN(0, N0) with N0 = 10^(-SNR/10), N0/2 per real component',
@@ -174,15 +177,18 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
     schemeOptions: cfg.schemeOptions,
     cacheDir: cfg.cacheDir,
     samplesDir: cfg.samples > 0 ? path.join(cfg.out, 'samples') : null,
+    cellCache: cfg.cellCache ?? true,
     skipBad: cfg.skipBad,
     scorer: cfg.scorer,
   };
   let cellsRun = 0;
+  let cellsFromCache = 0;
   const onEvent = (e: TaskEvent): void => {
     if (e.kind === 'row') {
       // One write per row: a killed run loses at most the row in flight.
       fs.writeSync(fd, formatRow(e.row));
       cellsRun++;
+      if (e.fromCache) cellsFromCache++;
       progress.tick();
     } else if (e.kind === 'prepared') {
       const p = (prepareMs[e.scheme] ??= { computed: 0, from_disk: 0, ms: 0 });
@@ -228,6 +234,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
           cells_in_shard: outcome.cellsTotal,
           cells_run: cellsRun,
           cells_resumed: outcome.cellsResumed,
+          cells_from_cache: cellsFromCache,
           rows_in_file: rows.length,
           prepare: prepareMs,
           mean_cell_ms: cellsRun ? Math.round((rows.reduce((a, r) => a + r.wall_ms, 0) / rows.length) * 10) / 10 : null,

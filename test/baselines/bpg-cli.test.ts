@@ -9,7 +9,7 @@ d('bench run with bpg-ldpc / bpg-capacity (synthetic Kodak-named images)', () =>
   let work: string;
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
-  const base = (out: string, ...more: string[]) => ['run', '--dataset', 'kodak24', '--data-dir', dataDir, '--metrics', 'psnr', '--out', out, '--quiet', '--limit', '1', ...more];
+  const base = (out: string, ...more: string[]) => ['run', '--dataset', 'kodak24', '--data-dir', dataDir, '--metrics', 'psnr', '--out', out, '--quiet', '--limit', '1', '--no-cell-cache', ...more];
 
   beforeAll(async () => {
     work = tempDir('bpg-cli');

@@ -10,7 +10,8 @@ d('bench run end to end (analog, synthetic Kodak-named images)', () => {
   let env: NodeJS.ProcessEnv;
   let work: string;
   const base = (out: string, ...more: string[]) => [
-    'run', '--dataset', 'kodak24', '--data-dir', dataDir, '--schemes', 'analog', '--metrics', 'psnr,ms_ssim', '--out', out, '--quiet', ...more,
+    // Every run computes its cells (the cell cache would make two runs trivially equal); the cache has its own test.
+    'run', '--dataset', 'kodak24', '--data-dir', dataDir, '--schemes', 'analog', '--metrics', 'psnr,ms_ssim', '--out', out, '--quiet', '--no-cell-cache', ...more,
   ];
 
   beforeAll(async () => {
@@ -57,6 +58,27 @@ d('bench run end to end (analog, synthetic Kodak-named images)', () => {
     expect(t.peak_rss_mib).toBeGreaterThan(10);
     expect(fs.existsSync(path.join(out, 'samples', 'analog', 'kodim02_snr10.png'))).toBe(true);
     expect(fs.existsSync(path.join(out, 'samples', 'source', 'kodim03.png'))).toBe(true);
+  });
+
+  test('the cell cache: a second run into another folder reads every cell, with the same rows; --no-cell-cache recomputes', () => {
+    const cacheEnv = cliEnv(path.join(work, 'cell-cache'));
+    const [a, b, c] = ['cc1', 'cc2', 'cc3'].map((n) => path.join(work, n));
+    const grid = ['--snr', '0,20', '--limit', '3', '--samples', '1', '--cell-cache'];
+    expect(runCli(base(a, ...grid), cacheEnv).status).toBe(0);
+    expect(runCli(base(b, ...grid), cacheEnv).status).toBe(0);
+    expect(runCli(base(c, ...grid.slice(0, -1), '--no-cell-cache'), cacheEnv).status).toBe(0);
+    const timings = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')).timings;
+    expect(timings(a).cells_from_cache).toBe(0);
+    // The sample image (kodim01) is always computed, its reconstructions are saved.
+    expect(timings(b).cells_from_cache).toBe(4);
+    expect(fs.existsSync(path.join(b, 'samples', 'analog', 'kodim01_snr20.png'))).toBe(true);
+    expect(timings(c).cells_from_cache).toBe(0);
+    expect(rowsWithoutTiming(path.join(b, 'metrics.csv'))).toEqual(rowsWithoutTiming(path.join(a, 'metrics.csv')));
+    expect(rowsWithoutTiming(path.join(c, 'metrics.csv'))).toEqual(rowsWithoutTiming(path.join(a, 'metrics.csv')));
+    // Another metric set is another scorer: nothing is reused.
+    const d2 = path.join(work, 'cc4');
+    expect(runCli([...base(d2, ...grid), '--metrics', 'psnr'], cacheEnv).status).toBe(0);
+    expect(timings(d2).cells_from_cache).toBe(0);
   });
 
   test('one worker and two workers give the same rows', () => {

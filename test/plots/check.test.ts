@@ -259,7 +259,7 @@ describeWith(kodakRequirement(), cliRequirement(), fileRequirement('the offline 
     test('--rerun of the recorded command reproduces the golden', async () => {
       const log: string[] = [];
       const r = await checkAgainstGolden({ golden: GOLDEN, rerun: true, env, log: (l) => log.push(l) });
-      expect(log[0]).toMatch(/^rerun: bench run --dataset kodak24 --schemes analog --snr=-3,3,9,21 .* --out \S+ --quiet$/);
+      expect(log[0]).toMatch(/^rerun: bench run --dataset kodak24 --schemes analog --snr=-3,3,9,21 .* --out \S+ --quiet --no-cell-cache$/);
       expect(r.report).toMatch(/^check OK: .*: 80 values in 16 rows, 0 moved/m);
       expect(r.ok).toBe(true);
     }, 300000);

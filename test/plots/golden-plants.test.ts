@@ -55,6 +55,8 @@ async function runCells(o: CellRun): Promise<CellValues[]> {
       scorer: { metrics: METRIC_NAMES, metricModels: 'offline', session },
       samplesDir: null,
       skipBad: false,
+      // A planted change keeps the scheme's name, config and code: only recomputing shows it.
+      cellCache: false,
     },
     (name) => {
       const scheme = schemeFactory(name).create(options, { session });
