@@ -4,9 +4,11 @@
  * worker hands its totals over with every finished image (`takePhaseTimes`), and the sweep adds
  * them up into run.json `timings.phases`.
  *
- * Phases are leaves: a phase is not timed inside another, so their sum is at most the workers'
- * busy time and each figure is work that phase alone did. A phase that waits on a subprocess
- * (x265) counts the wait.
+ * A phase's time is exclusive: a phase timed inside another (a model's session opened during the
+ * first deep JSCC encode) is taken off the outer one, so the phases add up to at most the workers'
+ * busy time and each figure is work that phase alone did. Phases nest in call order (a thread's
+ * work is sequential; two phases running at once in one thread would be misattributed). A phase
+ * that waits on a subprocess (x265) counts the wait.
  */
 
 export interface PhaseTime {
@@ -17,30 +19,39 @@ export interface PhaseTime {
 export type PhaseTimes = Record<string, PhaseTime>;
 
 let totals: PhaseTimes = {};
+/** Time spent in inner phases, one entry per phase open in this thread. */
+const inner: number[] = [];
 
-function add(phase: string, ms: number): void {
-  const t = (totals[phase] ??= { ms: 0, calls: 0 });
-  t.ms += ms;
-  t.calls++;
+function start(): number {
+  inner.push(0);
+  return performance.now();
 }
 
-/** Runs `fn`, adding its wall time to `phase`. */
+function stop(phase: string, t0: number): void {
+  const ms = performance.now() - t0;
+  const t = (totals[phase] ??= { ms: 0, calls: 0 });
+  t.ms += ms - (inner.pop() ?? 0);
+  t.calls++;
+  if (inner.length) inner[inner.length - 1] += ms;
+}
+
+/** Runs `fn`, adding its wall time (less that of phases inside it) to `phase`. */
 export async function timed<T>(phase: string, fn: () => Promise<T>): Promise<T> {
-  const t0 = performance.now();
+  const t0 = start();
   try {
     return await fn();
   } finally {
-    add(phase, performance.now() - t0);
+    stop(phase, t0);
   }
 }
 
 /** The same for synchronous work. */
 export function timedSync<T>(phase: string, fn: () => T): T {
-  const t0 = performance.now();
+  const t0 = start();
   try {
     return fn();
   } finally {
-    add(phase, performance.now() - t0);
+    stop(phase, t0);
   }
 }
 

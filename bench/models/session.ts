@@ -1,3 +1,4 @@
+import { timed } from '../phase-timer';
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors';
 import { modelEntry, type ModelEntry, type TensorSpec } from './registry';
@@ -43,12 +44,13 @@ async function openSession(id: string, opts: SessionOptions): Promise<ModelSessi
   }
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(file.path, {
+    // One session per model and thread, kept for the life of the worker: `model-load` counts them.
+    session = await timed('model-load', () => ort.InferenceSession.create(file.path, {
       executionProviders: [device],
       intraOpNumThreads: opts.threads ?? 1,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
-    });
+    }));
   } catch (e) {
     throw new UserError(`model ${id}: onnxruntime cannot load ${file.path}: ${(e as Error).message.split('\n')[0]}`);
   }

@@ -85,7 +85,7 @@ export class ImageTaskRunner {
       return;
     }
     const hash = contentHash(bytes);
-    this.scorer ??= timed('model-load', () => ImageScorer.create(env.scorer));
+    this.scorer ??= ImageScorer.create(env.scorer);
     const scorer = await this.scorer;
     this.cells ??= env.cellCache
       ? new CellCache(env.cacheDir, (scheme) => schemeCodeVersion(scheme.name), JSON.stringify([scorer.signatures(), codeVersion(require.resolve('../metrics/score'))]))
