@@ -27,7 +27,7 @@ describe('phase timer', () => {
     // `outer` keeps only its own time: the two phases add up to the wall time, not more.
     expect(t.outer.ms).toBeGreaterThanOrEqual(25);
     expect(t.outer.ms + t.inner.ms).toBeLessThanOrEqual(total);
-    expect(t.outer.ms + t.inner.ms).toBeGreaterThan(total - 2);
+    expect(t.outer.ms + t.inner.ms).toBeGreaterThan(total - 10);
     expect(takePhaseTimes()).toEqual({});
   });
 
