@@ -56,3 +56,20 @@ export async function createSymSpellCorrector(vocabulary: readonly string[]): Pr
     },
   };
 }
+
+const shared = new Map<string, Promise<TextCorrector>>();
+
+/**
+ * One corrector per vocabulary and thread, shared by every scheme that asks: loading the English
+ * dictionary takes seconds, and a corrector is a pure function of its dictionary.
+ */
+export function sharedSymSpellCorrector(vocabulary: readonly string[]): Promise<TextCorrector> {
+  const key = JSON.stringify(vocabulary);
+  let c = shared.get(key);
+  if (!c) {
+    c = createSymSpellCorrector(vocabulary);
+    shared.set(key, c);
+    c.catch(() => shared.delete(key));
+  }
+  return c;
+}

@@ -12,7 +12,7 @@ import { parseLdpcSpec } from '../phy/ldpc/codes';
 import { modulationFromName } from '../phy/modulation';
 import { decodeTimed, encodeTimed, type AnalogEncoded, type AnalogImageCodec } from '../schemes/analog-image-codec';
 import type { Scheme, SchemeFactory, SchemeOptions, SchemeOptionSpec, TransmitContext, TransmitResult } from '../schemes/scheme';
-import { createSymSpellCorrector, NO_CORRECTION, type TextCorrector } from './corrector';
+import { NO_CORRECTION, sharedSymSpellCorrector, type TextCorrector } from './corrector';
 import { CAPTION_VOCABULARY, parseCaption, type GridSize } from './lite/caption-grammar';
 import { composite, renderImageFromBlocks } from './lite/layout-renderer';
 import { captionImage, cropImage } from './lite/template-captioner';
@@ -182,7 +182,7 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
   }
 
   async transmit(p: SemanticPrepared, ctx: TransmitContext): Promise<TransmitResult> {
-    this.corrector ??= this.config.corrector === 'none' ? Promise.resolve(NO_CORRECTION) : createSymSpellCorrector(CAPTION_VOCABULARY);
+    this.corrector ??= this.config.corrector === 'none' ? Promise.resolve(NO_CORRECTION) : sharedSymSpellCorrector(CAPTION_VOCABULARY);
     const corrector = await this.corrector;
     let symbols = 0;
     let bits = 0;

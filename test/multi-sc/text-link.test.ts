@@ -1,4 +1,4 @@
-import { createSymSpellCorrector, NO_CORRECTION } from '../../bench/multi-sc/corrector';
+import { createSymSpellCorrector, NO_CORRECTION, sharedSymSpellCorrector } from '../../bench/multi-sc/corrector';
 import { sendRepeated, sendText } from '../../bench/multi-sc/text-link';
 import { modulationFromName } from '../../bench/phy/modulation';
 import { rngFromText } from '../../bench/phy/rng';
@@ -54,5 +54,14 @@ describe('SymSpell corrector', () => {
     expect(typeof c.correct(junk)).toBe('string');
     expect(c.correct('')).toBe('');
     expect(NO_CORRECTION.correct('x y')).toBe('x y');
+  });
+
+  test('one shared corrector per vocabulary and thread, correcting as a fresh one does', async () => {
+    const words = ['top', 'left', 'blue'];
+    const a = sharedSymSpellCorrector(words);
+    expect(sharedSymSpellCorrector([...words])).toBe(a);
+    expect(sharedSymSpellCorrector(['blue'])).not.toBe(a);
+    const text = 'Top lfet: bkue. tpo lfet blеu';
+    expect((await a).correct(text)).toBe((await createSymSpellCorrector(words)).correct(text));
   });
 });
