@@ -3,7 +3,8 @@ import type { RgbImage } from '../image';
 import type { SessionOptions } from '../models/session';
 import { BLEU_SIGNATURE, bleuScore } from './bleu';
 import { cosineSimilarity, createImageEmbedder, type ImageEmbedder } from './cosine';
-import { createLpips, type PerceptualMetric } from './lpips';
+import { timed, timedSync } from '../phase-timer';
+import { createLpips, type PerceptualFeatures, type PerceptualMetric } from './lpips';
 import { MS_SSIM_SIGNATURE, msSsim } from './ms-ssim';
 import { PSNR_SIGNATURE, psnr } from './psnr';
 
@@ -53,6 +54,8 @@ export type Scores = Record<ScoreName, number | null>;
 export interface ScoredSource {
   image: RgbImage;
   embedding: Float32Array | null;
+  /** The source's LPIPS features (the feature net's taps), when LPIPS is scored. */
+  lpipsFeatures: PerceptualFeatures | null;
 }
 
 export class ImageScorer {
@@ -95,8 +98,14 @@ export class ImageScorer {
     return [this.lpips?.modelId, this.embedder?.modelId].filter((x): x is string => Boolean(x));
   }
 
+  /** Phases (bench/phase-timer.ts): `cosine-source`, `lpips-source`. */
   async prepareSource(image: RgbImage): Promise<ScoredSource> {
-    return { image, embedding: this.embedder ? (await this.embedder.embed([image]))[0] : null };
+    const { embedder, lpips } = this;
+    return {
+      image,
+      embedding: embedder ? await timed('cosine-source', async () => (await embedder.embed([image]))[0]) : null,
+      lpipsFeatures: lpips ? await timed('lpips-source', () => lpips.features(image)) : null,
+    };
   }
 
   /**
@@ -104,14 +113,21 @@ export class ImageScorer {
    * text, sentence BLEU-4 with sacreBLEU's defaults, on 0..1.
    */
   async score(src: ScoredSource, reconstruction: RgbImage, texts?: { sent: string; corrected: string }): Promise<Scores> {
+    // One phase per metric (bench/phase-timer.ts), one after the other: phases never nest.
     const want = (m: ScoreName) => this.cfg.metrics.includes(m);
-    return {
-      psnr: want('psnr') ? psnr(src.image, reconstruction) : null,
-      ms_ssim: want('ms_ssim') ? msSsim(src.image, reconstruction) : null,
-      lpips: this.lpips ? await this.lpips.distance(src.image, reconstruction) : null,
-      cosine:
-        this.embedder && src.embedding ? cosineSimilarity(src.embedding, (await this.embedder.embed([reconstruction]))[0]) : null,
-      bleu: want('bleu') && texts ? bleuScore(texts.sent, texts.corrected, 'sacrebleu-sentence') : null,
-    };
+    const { embedder, lpips } = this;
+    const scores: Scores = { psnr: null, ms_ssim: null, lpips: null, cosine: null, bleu: null };
+    if (want('psnr')) scores.psnr = timedSync('psnr', () => psnr(src.image, reconstruction));
+    if (want('ms_ssim')) scores.ms_ssim = timedSync('ms-ssim', () => msSsim(src.image, reconstruction));
+    if (lpips) {
+      const features = src.lpipsFeatures;
+      scores.lpips = await timed('lpips', () => (features ? lpips.distanceTo(features, reconstruction) : lpips.distance(src.image, reconstruction)));
+    }
+    if (embedder && src.embedding) {
+      const embedding = src.embedding;
+      scores.cosine = await timed('cosine', async () => cosineSimilarity(embedding, (await embedder.embed([reconstruction]))[0]));
+    }
+    if (want('bleu') && texts) scores.bleu = timedSync('bleu', () => bleuScore(texts.sent, texts.corrected, 'sacrebleu-sentence'));
+    return scores;
   }
 }
