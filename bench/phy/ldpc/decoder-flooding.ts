@@ -1,6 +1,6 @@
-import type { LdpcDecodeResult, LdpcDecoder, ResolvedDecoderOptions } from './decoder';
 import { TANH_LIMIT } from './decoder-layered';
-import { checksSatisfied, edgeLayout, hardDecisions, readChannelLlrs, type LdpcEdgeLayout } from './decoder-layout';
+import { edgeLayout, iterateWithStopTest, readChannelLlrs, type LdpcEdgeLayout } from './decoder-layout';
+import type { LdpcDecodeResult, LdpcDecoder, ResolvedDecoderOptions } from './decoder-options';
 import type { QcLdpcCode } from './qc-code';
 
 const { tanh, atanh } = Math; // hoisted: see decoder-layered.ts
@@ -37,40 +37,34 @@ export class FloodingSumProductDecoder implements LdpcDecoder {
   }
 
   decode(llr: Float32Array): LdpcDecodeResult {
-    const { layout, channel, posterior, toCheck, toVariable, tanhHalf } = this;
-    const { edgeVariable, layerDegree, z, layers, edges } = layout;
-    const { maxIterations, earlyTermination } = this.options;
+    const { layout, channel, toCheck } = this;
+    const { edgeVariable, edges } = layout;
     readChannelLlrs(this.name, llr, channel);
     for (let e = 0; e < edges; e++) toCheck[e] = channel[edgeVariable[e]];
-    const bits = new Uint8Array(layout.n);
-    let success = false;
-    let iterations = 0;
-    while (iterations < maxIterations) {
-      let e = 0;
-      for (let layer = 0; layer < layers; layer++) {
-        const degree = layerDegree[layer];
-        for (let row = 0; row < z; row++, e += degree) {
-          for (let j = 0; j < degree; j++) tanhHalf[j] = tanh(toCheck[e + j] / 2);
-          for (let j = 0; j < degree; j++) {
-            let product = 1;
-            for (let k = 0; k < degree; k++) if (k !== j) product *= tanhHalf[k];
-            if (product > TANH_LIMIT) product = TANH_LIMIT;
-            else if (product < -TANH_LIMIT) product = -TANH_LIMIT;
-            toVariable[e + j] = 2 * atanh(product);
-          }
+    return iterateWithStopTest(layout, this.options, this.posterior, () => this.iterate());
+  }
+
+  /** One flooding iteration: all check nodes, then all variable nodes (posteriors included). */
+  private iterate(): void {
+    const { layout, channel, posterior, toCheck, toVariable, tanhHalf } = this;
+    const { edgeVariable, layerDegree, z, layers, edges } = layout;
+    let e = 0;
+    for (let layer = 0; layer < layers; layer++) {
+      const degree = layerDegree[layer];
+      for (let row = 0; row < z; row++, e += degree) {
+        for (let j = 0; j < degree; j++) tanhHalf[j] = tanh(toCheck[e + j] / 2);
+        for (let j = 0; j < degree; j++) {
+          let product = 1;
+          for (let k = 0; k < degree; k++) if (k !== j) product *= tanhHalf[k];
+          if (product > TANH_LIMIT) product = TANH_LIMIT;
+          else if (product < -TANH_LIMIT) product = -TANH_LIMIT;
+          toVariable[e + j] = 2 * atanh(product);
         }
       }
-      posterior.set(channel);
-      for (let e = 0; e < edges; e++) posterior[edgeVariable[e]] += toVariable[e];
-      for (let e = 0; e < edges; e++) toCheck[e] = posterior[edgeVariable[e]] - toVariable[e];
-      iterations++;
-      if (earlyTermination || iterations === maxIterations) {
-        hardDecisions(posterior, bits);
-        success = checksSatisfied(layout, bits);
-        if (success && earlyTermination) break;
-      }
     }
-    return { bits, success, iterations };
+    posterior.set(channel);
+    for (let e = 0; e < edges; e++) posterior[edgeVariable[e]] += toVariable[e];
+    for (let e = 0; e < edges; e++) toCheck[e] = posterior[edgeVariable[e]] - toVariable[e];
   }
 
   decodeBatch(llrs: readonly Float32Array[]): LdpcDecodeResult[] {

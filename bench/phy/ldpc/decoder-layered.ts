@@ -1,5 +1,5 @@
-import type { LdpcDecodeResult, LdpcDecoder, ResolvedDecoderOptions } from './decoder';
-import { checksSatisfied, edgeLayout, hardDecisions, readChannelLlrs, type LdpcEdgeLayout } from './decoder-layout';
+import { edgeLayout, iterateWithStopTest, readChannelLlrs, type LdpcEdgeLayout } from './decoder-layout';
+import type { LdpcDecodeResult, LdpcDecoder, ResolvedDecoderOptions } from './decoder-options';
 import type { QcLdpcCode } from './qc-code';
 
 // Module-level aliases: a hot loop that looks up `Math.*` on the global object is slow in some
@@ -118,35 +118,27 @@ export class LayeredScalarDecoder implements LdpcDecoder {
   }
 
   decode(llr: Float32Array): LdpcDecodeResult {
+    readChannelLlrs(this.name, llr, this.posterior);
+    this.checkToVariable.fill(0);
+    return iterateWithStopTest(this.layout, this.options, this.posterior, () => this.iterate());
+  }
+
+  /** One layered iteration: every check row of every layer, in edge-layout order. */
+  private iterate(): void {
     const { layout, rule, posterior, checkToVariable, toCheck, toVariable } = this;
     const { edgeVariable, layerDegree, z, layers } = layout;
-    const { maxIterations, earlyTermination } = this.options;
-    readChannelLlrs(this.name, llr, posterior);
-    checkToVariable.fill(0);
-    const bits = new Uint8Array(layout.n);
-    let success = false;
-    let iterations = 0;
-    while (iterations < maxIterations) {
-      let e = 0;
-      for (let layer = 0; layer < layers; layer++) {
-        const degree = layerDegree[layer];
-        for (let row = 0; row < z; row++, e += degree) {
-          for (let j = 0; j < degree; j++) toCheck[j] = posterior[edgeVariable[e + j]] - checkToVariable[e + j];
-          rule.update(toCheck, toVariable, degree);
-          for (let j = 0; j < degree; j++) {
-            checkToVariable[e + j] = toVariable[j];
-            posterior[edgeVariable[e + j]] = toCheck[j] + toVariable[j];
-          }
+    let e = 0;
+    for (let layer = 0; layer < layers; layer++) {
+      const degree = layerDegree[layer];
+      for (let row = 0; row < z; row++, e += degree) {
+        for (let j = 0; j < degree; j++) toCheck[j] = posterior[edgeVariable[e + j]] - checkToVariable[e + j];
+        rule.update(toCheck, toVariable, degree);
+        for (let j = 0; j < degree; j++) {
+          checkToVariable[e + j] = toVariable[j];
+          posterior[edgeVariable[e + j]] = toCheck[j] + toVariable[j];
         }
       }
-      iterations++;
-      if (earlyTermination || iterations === maxIterations) {
-        hardDecisions(posterior, bits);
-        success = checksSatisfied(layout, bits);
-        if (success && earlyTermination) break;
-      }
     }
-    return { bits, success, iterations };
   }
 
   decodeBatch(llrs: readonly Float32Array[]): LdpcDecodeResult[] {

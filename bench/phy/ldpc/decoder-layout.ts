@@ -1,3 +1,4 @@
+import type { LdpcDecodeResult, ResolvedDecoderOptions } from './decoder-options';
 import { codeLength, type QcLdpcCode } from './qc-code';
 
 /**
@@ -104,6 +105,34 @@ export function checksSatisfied(layout: LdpcEdgeLayout, bits: Uint8Array): boole
     }
   }
   return true;
+}
+
+/**
+ * The iteration loop of the scalar decoders (layered and flooding) with its stop test: runs
+ * `iterate` (one decoder iteration, updating `posterior`) up to maxIterations times; after each
+ * iteration when earlyTermination (else only after the last) the hard decisions of `posterior`
+ * are checked against every check, and a satisfied check set ends the frame early.
+ */
+export function iterateWithStopTest(
+  layout: LdpcEdgeLayout,
+  options: Pick<ResolvedDecoderOptions, 'maxIterations' | 'earlyTermination'>,
+  posterior: ArrayLike<number>,
+  iterate: () => void,
+): LdpcDecodeResult {
+  const { maxIterations, earlyTermination } = options;
+  const bits = new Uint8Array(layout.n);
+  let success = false;
+  let iterations = 0;
+  while (iterations < maxIterations) {
+    iterate();
+    iterations++;
+    if (earlyTermination || iterations === maxIterations) {
+      hardDecisions(posterior, bits);
+      success = checksSatisfied(layout, bits);
+      if (success && earlyTermination) break;
+    }
+  }
+  return { bits, success, iterations };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
-import type { LdpcDecodeResult, LdpcDecoder, ResolvedDecoderOptions } from './decoder';
 import { edgeLayout, type LdpcEdgeLayout } from './decoder-layout';
+import type { LdpcDecodeResult, LdpcDecoder, ResolvedDecoderOptions } from './decoder-options';
 import type { QcLdpcCode } from './qc-code';
 
 const { round } = Math; // hoisted: see decoder-layered.ts

@@ -7,8 +7,9 @@
  * iterations run.
  *
  * Algorithms (all layered ones process base rows in order, one layer = Z independent check rows):
- * - `min-sum` (default, fast): layered normalised min-sum, optionally with an offset. Runs as a
- *   WebAssembly SIMD kernel over 8 frames at a time (16-bit fixed point) or as scalar float32 JS.
+ * - `min-sum` (default, fast): layered normalised min-sum, optionally with an offset, its default
+ *   α per code family (min-sum-scale.ts). Runs as a WebAssembly SIMD kernel over 8 frames at a
+ *   time (16-bit fixed point) or as scalar float32 JS.
  * - `sum-product` (accurate): layered sum-product with the exact check rule (tanh rule in the
  *   log domain), float32 storage, float64 arithmetic.
  * - `flooding-sum-product`: the textbook two-phase belief propagation with the tanh rule in
@@ -16,87 +17,33 @@
  */
 import { FloodingSumProductDecoder } from './decoder-flooding';
 import { LayeredScalarDecoder, NormalisedMinSumRule, SumProductRule } from './decoder-layered';
+import {
+  resolveDecoderOptions,
+  type LdpcDecodeResult,
+  type LdpcDecoder,
+  type LdpcDecoderOptions,
+  type MinSumImplementation,
+  type ResolvedDecoderOptions,
+} from './decoder-options';
 import { WasmSimdMinSumDecoder, wasmSimdAvailability } from './decoder-wasm';
 import type { QcLdpcCode } from './qc-code';
 
-export type LdpcAlgorithm = 'min-sum' | 'sum-product' | 'flooding-sum-product';
-
-/**
- * Where min-sum runs. `auto`: the WebAssembly SIMD kernel when the engine supports WebAssembly
- * SIMD, else scalar JS (the decoder's `name` says which). A .wasm that was never built is an
- * error under `auto` too, not a silent fallback.
- */
-export type MinSumImplementation = 'auto' | 'wasm-simd' | 'scalar';
-
-export interface LdpcDecoderOptions {
-  /** Default `min-sum`. */
-  algorithm?: LdpcAlgorithm;
-  /** Default 20. */
-  maxIterations?: number;
-  /** Stop a frame as soon as its hard decisions satisfy every check (tested after each iteration). Default true. */
-  earlyTermination?: boolean;
-  /** Min-sum normalisation factor α in (0, 1]: messages are α·max(min − β, 0). Default {@link DEFAULT_MIN_SUM_SCALE}. */
-  minSumScale?: number;
-  /** Min-sum offset β ≥ 0 in LLR units. Default 0 (pure normalised min-sum). */
-  minSumOffset?: number;
-  /** Min-sum only. Default `auto`. */
-  implementation?: MinSumImplementation;
-}
-
-export interface LdpcDecodeResult {
-  /** Hard decisions (0/1) of all n = baseCols·Z bits of the mother codeword. */
-  readonly bits: Uint8Array;
-  /** The decisions satisfy every parity check (zero syndrome). */
-  readonly success: boolean;
-  /** Iterations run on this frame, 1 … maxIterations. */
-  readonly iterations: number;
-}
-
-export interface LdpcDecoder {
-  /** What runs, e.g. `min-sum/wasm-simd-i16x8(scale=0.75)`; record it with any result. */
-  readonly name: string;
-  readonly code: QcLdpcCode;
-  decode(llr: Float32Array): LdpcDecodeResult;
-  /**
-   * Decodes several frames (e.g. all code blocks of a transport block). The SIMD decoder needs
-   * this to fill its 8 lanes; the others decode one frame after another.
-   */
-  decodeBatch(llrs: readonly Float32Array[]): LdpcDecodeResult[];
-}
-
-/** Options with defaults applied and checked; what the implementations receive. */
-export interface ResolvedDecoderOptions {
-  readonly maxIterations: number;
-  readonly earlyTermination: boolean;
-  readonly minSumScale: number;
-  readonly minSumOffset: number;
-}
-
-export const DEFAULT_MAX_ITERATIONS = 20;
-/**
- * α = 0.875, measured with bench-decoders.ts on 802.11n n=1944 R=1/2, QPSK/AWGN, 20 iterations,
- * 20 000 frames per point (WASM kernel; the float decoder gives the same error rates):
- *   Eb/N0 2 dB:   α 0.75 BLER 3.4e−3, 6.3 iterations;  α 0.875 BLER < 5e−5, 5.55 iterations
- *   Eb/N0 1.5 dB: α 0.75 BLER 0.065;                   α 0.875 BLER 0.036
- * (α 0.8125 sits between at 2 dB and is best at 1.5 dB, 0.020; α 0.6875 fails often: 0.45.)
- * It is also the factor of the AFF3CT anchor in DESIGN.md.
- */
-export const DEFAULT_MIN_SUM_SCALE = 0.875;
-
-export function resolveDecoderOptions(options: LdpcDecoderOptions = {}): ResolvedDecoderOptions {
-  const maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
-  const minSumScale = options.minSumScale ?? DEFAULT_MIN_SUM_SCALE;
-  const minSumOffset = options.minSumOffset ?? 0;
-  if (!Number.isInteger(maxIterations) || maxIterations < 1 || maxIterations > 1000) {
-    throw new Error(`LDPC decoder: maxIterations must be an integer in 1…1000, got ${maxIterations}`);
-  }
-  if (!(minSumScale > 0 && minSumScale <= 1)) throw new Error(`LDPC decoder: minSumScale must be in (0, 1], got ${minSumScale}`);
-  if (!(minSumOffset >= 0 && Number.isFinite(minSumOffset))) throw new Error(`LDPC decoder: minSumOffset must be ≥ 0, got ${minSumOffset}`);
-  return { maxIterations, earlyTermination: options.earlyTermination ?? true, minSumScale, minSumOffset };
-}
+// The interface and options live in decoder-options.ts (the implementations import them from
+// there, not from here, so that no decoder module imports its importer); re-exported for callers.
+export {
+  DEFAULT_MAX_ITERATIONS,
+  resolveDecoderOptions,
+  type LdpcAlgorithm,
+  type LdpcDecodeResult,
+  type LdpcDecoder,
+  type LdpcDecoderOptions,
+  type MinSumImplementation,
+  type ResolvedDecoderOptions,
+} from './decoder-options';
+export { codeFamily, defaultMinSumScale, FALLBACK_MIN_SUM_SCALE, MIN_SUM_SCALE_BY_FAMILY, type LdpcCodeFamily } from './min-sum-scale';
 
 export function createLdpcDecoder(code: QcLdpcCode, options: LdpcDecoderOptions = {}): LdpcDecoder {
-  const resolved = resolveDecoderOptions(options);
+  const resolved = resolveDecoderOptions(code, options);
   const algorithm = options.algorithm ?? 'min-sum';
   switch (algorithm) {
     case 'min-sum':
