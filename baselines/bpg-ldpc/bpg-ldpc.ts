@@ -1,9 +1,11 @@
 import { UserError } from '../../bench/errors';
 import { createImage, type RgbImage } from '../../bench/image';
 import { psnr } from '../../bench/metrics/psnr';
+import { timed, timedSync } from '../../bench/phase-timer';
 import type { LlrMethod } from '../../bench/phy/demapper';
 import type { LdpcAlgorithm } from '../../bench/phy/ldpc/decoder';
-import type { Scheme, SchemeFactory, SchemeOptions, SchemeOptionSpec, TransmitContext, TransmitResult } from '../../bench/schemes/scheme';
+import { cacheDir } from '../../bench/fetch/cache-dir';
+import type { Scheme, SchemeContext, SchemeFactory, SchemeOptions, SchemeOptionSpec, TransmitContext, TransmitResult } from '../../bench/schemes/scheme';
 import { parseBandwidthRatio } from '../../bench/schemes/bandwidth-ratio';
 import {
   capacityBudgetBytes,
@@ -80,7 +82,7 @@ export interface BpgLdpcPrepared {
   /** The chosen QPs' streams and their decoded PSNR. */
   streams: Array<[number, Uint8Array]>;
   psnrByQp: Array<[number, number]>;
-  /** Encoder runs the QP search needed (0 when all were already known in this process). */
+  /** Encoder runs the QP search needed (0 when every stream was already known: in memory or on disk). */
   encodes: number;
 }
 
@@ -115,6 +117,7 @@ class BpgLdpcScheme implements Scheme<BpgLdpcPrepared> {
 
   constructor(
     private readonly codec: BpgCodec,
+    private readonly cacheRoot: string | null,
     private readonly ratio: number,
     private readonly mcs: Mcs[],
     common: BpgCommonConfig,
@@ -136,7 +139,7 @@ class BpgLdpcScheme implements Scheme<BpgLdpcPrepared> {
 
   async prepare(image: RgbImage): Promise<BpgLdpcPrepared> {
     const key = imageKey(image);
-    const store = encodesFor(this.codec, image, key);
+    const store = encodesFor(this.codec, image, key, this.cacheRoot);
     const before = store.encodeCount;
     const n = channelSymbolsFor(image.width, image.height, this.ratio);
     const budgets = this.mcs.map((m) => ldpcBudget(n, m));
@@ -197,7 +200,7 @@ class BpgLdpcScheme implements Scheme<BpgLdpcPrepared> {
     let reconstruction: RgbImage;
     if (best.image) reconstruction = best.image;
     else if (best.kind === 'ok') {
-      const store = encodesFor(this.codec, source, p.key);
+      const store = encodesFor(this.codec, source, p.key, this.cacheRoot);
       for (const [q, s] of streams) store.remember(q, s);
       reconstruction = (await store.decodedAt([best.plan.qp!]))[0];
     } else reconstruction = failureImage(p.width, p.height);
@@ -227,7 +230,7 @@ class BpgLdpcScheme implements Scheme<BpgLdpcPrepared> {
     if (plan.qp === null) return { mcs, plan, kind: 'none', psnr: p.failurePsnr, symbols: 0, codedBits: 0, failedCodewords: 0 };
     const stream = streams.get(plan.qp)!;
     const conceal = this.onFailure === 'decode';
-    const r = sendOverLink(stream, mcs, ctx.snrDb, ctx.rng(`awgn ${mcs.name}`), this.link, !conceal);
+    const r = timedSync('ldpc-link', () => sendOverLink(stream, mcs, ctx.snrDb, ctx.rng(`awgn ${mcs.name}`), this.link, !conceal));
     const base = { mcs, plan, symbols: r.symbols, codedBits: r.codedBits, failedCodewords: r.stoppedEarly ? null : r.failedCodewords };
     if (r.failedCodewords > 0 && !conceal) return { ...base, kind: 'failed', psnr: p.failurePsnr };
     const received = r.received!;
@@ -239,7 +242,7 @@ class BpgLdpcScheme implements Scheme<BpgLdpcPrepared> {
     // with wrong bits (undetected error; the receiver cannot know).
     const kind: OutcomeKind = r.failedCodewords > 0 ? 'concealed' : 'undetected';
     try {
-      const image = await this.codec.decode(received);
+      const image = await timed('x265-decode', () => this.codec.decode(received));
       if (image.width !== p.width || image.height !== p.height) throw new CodecDecodeError(`decoded ${image.width}x${image.height}`);
       return { ...base, kind, psnr: psnr(source, image), image };
     } catch (e) {
@@ -270,6 +273,7 @@ class BpgCapacityScheme implements Scheme<BpgCapacityPrepared> {
 
   constructor(
     private readonly codec: BpgCodec,
+    private readonly cacheRoot: string | null,
     private readonly ratio: number,
     readonly config: Readonly<BpgCommonConfig>,
   ) {}
@@ -279,9 +283,9 @@ class BpgCapacityScheme implements Scheme<BpgCapacityPrepared> {
   }
 
   async transmit(p: BpgCapacityPrepared, ctx: TransmitContext): Promise<TransmitResult> {
-    const store = encodesFor(this.codec, sourceOf(p), p.key);
+    const store = encodesFor(this.codec, sourceOf(p), p.key, this.cacheRoot);
     const budget = capacityBudgetBytes(p.n, ctx.snrDb);
-    const qp = await store.search.bestQp(budget);
+    const qp = await store.capacitySearch.bestQp(budget);
     if (qp === null) {
       return { reconstruction: failureImage(p.width, p.height), channelSymbols: 0, bitsSent: 0, detail: `qp=none bytes=0 budget=${budget}` };
     }
@@ -297,6 +301,15 @@ const COMMON_OPTIONS: Record<string, SchemeOptionSpec> = {
   'bpg-preset': { type: 'string', default: 'medium', describe: 'x265 preset of the ffmpeg BPG codec (bpgenc\'s own default is placebo)' },
   'bpg-ratio': { type: 'string', default: '1/6', describe: 'BPG bandwidth ratio k/n: channel symbols per source value (H·W·3)' },
 };
+
+/**
+ * The cache folder of the run (the sweep's --cache-dir, else $MULTISC_CACHE_DIR or the default):
+ * its `bpg/` holds the encoded streams and decoded pictures (store.ts). `bpg-cache: off` keeps
+ * them in memory only.
+ */
+function cacheRootFrom(options: SchemeOptions, ctx: SchemeContext | undefined): string | null {
+  return options['bpg-cache'] === 'off' ? null : cacheDir(ctx?.session?.cacheDir);
+}
 
 function commonFrom(options: SchemeOptions): { codec: BpgCodec; ratio: number; common: BpgCommonConfig } {
   const codecName = String(options['bpg-codec'] ?? 'ffmpeg');
@@ -326,7 +339,7 @@ export const bpgLdpcFactory: SchemeFactory = {
     'bpg-demap': { type: 'string', default: 'exact', describe: 'BPG-LDPC soft demapper: exact | maxlog' },
     'on-failure': { type: 'string', default: 'grey', describe: 'BPG-LDPC receiver when a codeword fails: grey (mid-grey image) | decode (HEVC error concealment)' },
   },
-  create(options: SchemeOptions): Scheme {
+  create(options: SchemeOptions, ctx?: SchemeContext): Scheme {
     const decoder = String(options['bpg-decoder'] ?? 'min-sum');
     if (decoder !== 'min-sum' && decoder !== 'sum-product') throw new UserError(`--bpg-decoder ${decoder} is not a decoder: use min-sum or sum-product`);
     const iterations = Number(options['bpg-iterations'] ?? 20);
@@ -337,7 +350,7 @@ export const bpgLdpcFactory: SchemeFactory = {
     if (onFailure !== 'grey' && onFailure !== 'decode') throw new UserError(`--on-failure ${onFailure}: use grey (mid-grey image) or decode (HEVC error concealment)`);
     const mcs = parseMcs(String(options['bpg-mcs'] ?? 'best'));
     const { codec, ratio, common } = commonFrom(options);
-    return new BpgLdpcScheme(codec, ratio, mcs, common, decoder, iterations, demap, onFailure);
+    return new BpgLdpcScheme(codec, cacheRootFrom(options, ctx), ratio, mcs, common, decoder, iterations, demap, onFailure);
   },
 };
 
@@ -346,8 +359,8 @@ export const bpgCapacityFactory: SchemeFactory = {
   name: 'bpg-capacity',
   summary: 'BPG at the best QP within n·log2(1+SNR) bits, error-free: the ideal separate source–channel coding bound',
   options: COMMON_OPTIONS,
-  create(options: SchemeOptions): Scheme {
+  create(options: SchemeOptions, ctx?: SchemeContext): Scheme {
     const { codec, ratio, common } = commonFrom(options);
-    return new BpgCapacityScheme(codec, ratio, common);
+    return new BpgCapacityScheme(codec, cacheRootFrom(options, ctx), ratio, common);
   },
 };

@@ -1,7 +1,9 @@
 import { spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { codeVersion } from '../../bench/code-version';
 import { UserError } from '../../bench/errors';
 import { createImage, encodePng, loadImage, type RgbImage } from '../../bench/image';
 import { lastLine, runProcess } from './process';
@@ -62,6 +64,12 @@ export interface BpgCodec {
   readonly config: BpgCodecConfig;
   /** The programs and their versions, e.g. `ffmpeg N-47683-g0e8eb07980-static`; keys caches. */
   readonly version: string;
+  /**
+   * What the streams depend on besides `config`, for the disk cache's key (store.ts): the version,
+   * the SHA-256 of each program binary (computed once per process) and the code version of this
+   * module. Computed on first use.
+   */
+  identity(): string;
   /** Everything the receiver needs to rebuild the image at this QP, as sent on the channel. */
   encode(img: RgbImage, qp: number): Promise<Uint8Array>;
   /** Decodes a possibly corrupted stream; CodecDecodeError when no image of a plausible size comes out. */
@@ -138,6 +146,25 @@ function versionLine(program: string, args: string[], pattern: RegExp, hint: str
   return m ? m[1] : 'unknown';
 }
 
+const binaryDigests = new Map<string, string>();
+
+/** SHA-256 of a program binary, once per process (keyed by path, size and mtime). */
+export function binaryDigest(file: string): string {
+  const st = fs.statSync(file);
+  const key = `${file}\0${st.size}\0${st.mtimeMs}`;
+  let d = binaryDigests.get(key);
+  if (!d) {
+    d = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    binaryDigests.set(key, d);
+  }
+  return d;
+}
+
+/** The codec identity of `version` and these programs, under this module's code version. */
+function identityOf(version: string, programs: readonly string[]): string {
+  return JSON.stringify([version, ...programs.map((p) => binaryDigest(p)), codeVersion(__filename)]);
+}
+
 function checkQp(qp: number): void {
   if (!(Number.isInteger(qp) && qp >= BPG_QP_MIN && qp <= BPG_QP_MAX)) throw new RangeError(`BPG QP ${qp} outside ${BPG_QP_MIN}…${BPG_QP_MAX}`);
 }
@@ -176,6 +203,11 @@ class FfmpegCodec implements BpgCodec {
   ) {
     this.version = `ffmpeg ${versionLine(ffmpeg, ['-hide_banner', '-version'], /ffmpeg version (\S+)/, FFMPEG_HINT)}`;
     this.pixFmt = config.chroma === '444' ? 'yuv444p' : 'yuv420p';
+  }
+
+  private id: string | undefined;
+  identity(): string {
+    return (this.id ??= identityOf(this.version, [this.ffmpeg]));
   }
 
   /** Encoded frame size: 4:2:0 needs even dimensions. */
@@ -283,6 +315,11 @@ class BpgencCodec implements BpgCodec {
     private readonly bpgdec: string,
   ) {
     this.version = `bpgenc ${versionLine(bpgenc, ['-h'], /version\s+(\S+)/i, BPG_HINT)}`;
+  }
+
+  private id: string | undefined;
+  identity(): string {
+    return (this.id ??= identityOf(this.version, [this.bpgenc, this.bpgdec]));
   }
 
   private async inTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
