@@ -30,16 +30,7 @@ import type { QcLdpcCode } from './qc-code';
 
 // The interface and options live in decoder-options.ts (the implementations import them from
 // there, not from here, so that no decoder module imports its importer); re-exported for callers.
-export {
-  DEFAULT_MAX_ITERATIONS,
-  resolveDecoderOptions,
-  type LdpcAlgorithm,
-  type LdpcDecodeResult,
-  type LdpcDecoder,
-  type LdpcDecoderOptions,
-  type MinSumImplementation,
-  type ResolvedDecoderOptions,
-} from './decoder-options';
+export * from './decoder-options';
 export { codeFamily, defaultMinSumScale, FALLBACK_MIN_SUM_SCALE, MIN_SUM_SCALE_BY_FAMILY, type LdpcCodeFamily } from './min-sum-scale';
 
 export function createLdpcDecoder(code: QcLdpcCode, options: LdpcDecoderOptions = {}): LdpcDecoder {
