@@ -219,7 +219,9 @@ class FfmpegCodec implements BpgCodec {
     checkQp(qp);
     if (img.width > 0xffff || img.height > 0xffff) throw new UserError(`BPG: image ${img.width}x${img.height} too large (at most 65535 per side)`);
     const src = this.config.chroma === '420' ? padToEven(img) : img;
-    const x265 = [`qp=${qp}`, 'keyint=1', 'min-keyint=1', 'info=0', 'hash=0', 'range=full', 'colormatrix=smpte170m', 'log-level=error'].join(':');
+    // One x265 thread (pools=1, frame-threads=1): the sweep's workers already fill the cores, and
+    // x265's output does not depend on its thread count (the BPG golden checks it bit for bit).
+    const x265 = [`qp=${qp}`, 'keyint=1', 'min-keyint=1', 'info=0', 'hash=0', 'range=full', 'colormatrix=smpte170m', 'pools=1', 'frame-threads=1', 'log-level=error'].join(':');
     const args = [
       '-hide_banner', '-nostats', '-loglevel', 'error',
       '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${src.width}x${src.height}`, '-i', 'pipe:0',
@@ -252,7 +254,7 @@ class FfmpegCodec implements BpgCodec {
   private async run(annexB: Uint8Array, frames: number, frameBytes: number): Promise<Buffer> {
     const args = [
       '-hide_banner', '-nostats', '-loglevel', 'error',
-      '-f', 'hevc', '-i', 'pipe:0',
+      '-threads', '1', '-f', 'hevc', '-i', 'pipe:0',
       '-vf', `scale=in_color_matrix=bt601:in_range=full:flags=${SWS_FLAGS},format=rgb24`,
       '-frames:v', String(frames), '-vsync', 'passthrough',
       '-f', 'rawvideo', 'pipe:1',
