@@ -59,7 +59,8 @@ export class ImageTaskRunner {
   /**
    * `createScheme` builds each scheme of the sweep: by default the registry's factory with the
    * sweep's options. A caller may build or wrap one itself (the golden tests plant a change in a
-   * scheme this way and check that its rows show it).
+   * scheme this way and check that its rows show it); a wrapped scheme keeps the name, config and
+   * code version the cell cache keys on, so such a caller sets `cellCache: false`.
    */
   constructor(
     private readonly env: SweepEnv,
