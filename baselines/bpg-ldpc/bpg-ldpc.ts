@@ -18,7 +18,8 @@ import {
 } from './budget';
 import { CodecDecodeError, createBpgCodec, type BpgChroma, type BpgCodec, type BpgCodecName } from './codec';
 import { linkDecoderName, sendOverLink, type LinkOptions } from './link';
-import { encodesFor, imageKey } from './store';
+import { imageHash } from '../../bench/models/image-cache';
+import { encodesFor } from './store';
 
 /**
  * BPG-LDPC, the separate source–channel coding baseline, and its ideal upper bound.
@@ -138,7 +139,7 @@ class BpgLdpcScheme implements Scheme<BpgLdpcPrepared> {
   }
 
   async prepare(image: RgbImage): Promise<BpgLdpcPrepared> {
-    const key = imageKey(image);
+    const key = imageHash(image);
     const store = encodesFor(this.codec, image, key, this.cacheRoot);
     const before = store.encodeCount;
     const n = channelSymbolsFor(image.width, image.height, this.ratio);
@@ -279,7 +280,7 @@ class BpgCapacityScheme implements Scheme<BpgCapacityPrepared> {
   ) {}
 
   async prepare(image: RgbImage): Promise<BpgCapacityPrepared> {
-    return { width: image.width, height: image.height, source: image.data, key: imageKey(image), n: channelSymbolsFor(image.width, image.height, this.ratio) };
+    return { width: image.width, height: image.height, source: image.data, key: imageHash(image), n: channelSymbolsFor(image.width, image.height, this.ratio) };
   }
 
   async transmit(p: BpgCapacityPrepared, ctx: TransmitContext): Promise<TransmitResult> {

@@ -223,11 +223,6 @@ function unpackPicture(payload: Uint8Array): RgbImage {
 const KEEP_IMAGES = 2;
 const stores = new Map<string, ImageEncodes>();
 
-/** Content key of an image: SHA-256 of its size and pixels. */
-export function imageKey(img: RgbImage): string {
-  return createHash('sha256').update(`${img.width}x${img.height}:`).update(img.data).digest('hex');
-}
-
 /** The folder of a codec's disk cache under `root` (the cache folder): `bpg/<codec>-<chroma>-<preset>-<hash>`. */
 export function codecCacheDir(codec: BpgCodec, root: string): string {
   const id = createHash('sha256').update(JSON.stringify([DISK_FORMAT, codec.config, codec.identity()])).digest('hex').slice(0, 16);

@@ -6,7 +6,7 @@ import type { RgbImage } from '../image';
 import { imagesToTensor, inputSignature } from '../models/image-input';
 import { planPairSplit, SplitError } from '../models/onnx-graph';
 import { timed } from '../phase-timer';
-import { modelSession, type ModelSession, type SessionOptions } from '../models/session';
+import { modelSession, ortSessionOptions, type ModelSession, type SessionOptions } from '../models/session';
 
 /**
  * LPIPS (Zhang et al. 2018): d(x, y) = Σ_l mean_hw ‖w_l ⊙ (ŷ_l^x − ŷ_l^y)‖², with ŷ_l the
@@ -75,15 +75,6 @@ export const SPLIT_TOLERANCE = 1e-6;
 
 const splits = new Map<string, Promise<SplitSessions>>();
 
-function sessionOptions(opts: SessionOptions): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: [opts.device ?? 'cpu'],
-    intraOpNumThreads: opts.threads ?? 1,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-  };
-}
-
 /** A deterministic 64×48 probe pair in [−1, 1]: smooth structure plus hashed noise; b a perturbed a. */
 function probePair(input: string, other: string): Record<string, ort.Tensor> {
   const w = 64;
@@ -133,7 +124,7 @@ async function openSplit(ms: ModelSession, opts: SessionOptions): Promise<SplitS
   }
   const create = async (what: string, model: Uint8Array) => {
     try {
-      return await ort.InferenceSession.create(model, sessionOptions(opts));
+      return await ort.InferenceSession.create(model, ortSessionOptions(opts));
     } catch (e) {
       throw refuse(`onnxruntime cannot load the ${what}: ${(e as Error).message.split('\n')[0]}`);
     }

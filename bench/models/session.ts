@@ -35,6 +35,16 @@ export function modelSession(id: string, opts: SessionOptions = {}): Promise<Mod
   return s;
 }
 
+/** How every ONNX Runtime session of the harness is opened (also the LPIPS split's, metrics/lpips.ts). */
+export function ortSessionOptions(opts: SessionOptions): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [opts.device ?? 'cpu'],
+    intraOpNumThreads: opts.threads ?? 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  };
+}
+
 async function openSession(id: string, opts: SessionOptions): Promise<ModelSession> {
   const entry = modelEntry(id);
   const file = await locateModel(id, opts);
@@ -45,12 +55,7 @@ async function openSession(id: string, opts: SessionOptions): Promise<ModelSessi
   let session: ort.InferenceSession;
   try {
     // One session per model and thread, kept for the life of the worker: `model-load` counts them.
-    session = await timed('model-load', () => ort.InferenceSession.create(file.path, {
-      executionProviders: [device],
-      intraOpNumThreads: opts.threads ?? 1,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-    }));
+    session = await timed('model-load', () => ort.InferenceSession.create(file.path, ortSessionOptions(opts)));
   } catch (e) {
     throw new UserError(`model ${id}: onnxruntime cannot load ${file.path}: ${(e as Error).message.split('\n')[0]}`);
   }

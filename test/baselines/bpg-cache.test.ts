@@ -3,7 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { bpgCapacityFactory, bpgLdpcFactory, type BpgLdpcPrepared } from '../../baselines/bpg-ldpc/bpg-ldpc';
 import { createBpgCodec, type BpgCodec } from '../../baselines/bpg-ldpc/codec';
-import { bpgCacheTotals, codecCacheDir, encodesFor, forgetStores, imageKey } from '../../baselines/bpg-ldpc/store';
+import { imageHash } from '../../bench/models/image-cache';
+import { bpgCacheTotals, codecCacheDir, encodesFor, forgetStores } from '../../baselines/bpg-ldpc/store';
 import { createImage, type RgbImage } from '../../bench/image';
 import { takePhaseTimes } from '../../bench/phase-timer';
 import { rngFor, rngFromText } from '../../bench/phy/rng';
@@ -35,7 +36,7 @@ const SNRS = [-3, 6, 15];
 describe('BPG disk cache of streams and decoded pictures', () => {
   let root: string;
   const img = testImage(128, 96, 'a');
-  const key = imageKey(img);
+  const key = imageHash(img);
   const ldpc = (cacheDir: string, more: Record<string, string> = {}) =>
     bpgLdpcFactory.create({ ...OPTS, ...more }, { session: { cacheDir } }) as Scheme<BpgLdpcPrepared>;
   const capacity = (cacheDir: string, more: Record<string, string> = {}) => bpgCapacityFactory.create({ ...OPTS, ...more }, { session: { cacheDir } });
@@ -169,7 +170,7 @@ describe('BPG disk cache of streams and decoded pictures', () => {
     expect(store.counts).toMatchObject({ encodes: 0, streamHits: 1 });
     // Another image misses too.
     const second = testImage(128, 96, 'b');
-    const s2 = encodesFor(codec, second, imageKey(second), root);
+    const s2 = encodesFor(codec, second, imageHash(second), root);
     await s2.stream(qp);
     expect(s2.counts.encodes).toBe(1);
   });
