@@ -42,6 +42,10 @@ export function ortSessionOptions(opts: SessionOptions): ort.InferenceSession.Se
     intraOpNumThreads: opts.threads ?? 1,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    // No memory pattern: it plans one block for all of a run's intermediates and keeps a second
+    // one while the first is in use, which held IS-Net (1024×1024 input) at 2.3 GiB; the arena
+    // alone reuses the same memory from the second run on at 1.5 GiB, as fast.
+    enableMemPattern: false,
   };
 }
 

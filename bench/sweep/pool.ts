@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { UserError } from '../errors';
+import { startProcessHost, stopProcessHost } from '../process-host';
 import { ImageTaskRunner, type ImageTask, type SweepEnv, type TaskEvent } from './image-task';
 
 /**
@@ -12,8 +13,13 @@ import { ImageTaskRunner, type ImageTask, type SweepEnv, type TaskEvent } from '
 export async function runTasks(env: SweepEnv, tasks: ImageTask[], workers: number, onEvent: (e: TaskEvent) => void): Promise<void> {
   if (tasks.length === 0) return;
   if (workers <= 1) {
-    const runner = new ImageTaskRunner(env);
-    for (const t of tasks) await runner.run(t, onEvent);
+    startProcessHost();
+    try {
+      const runner = new ImageTaskRunner(env);
+      for (const t of tasks) await runner.run(t, onEvent);
+    } finally {
+      await stopProcessHost();
+    }
     return;
   }
   const script = path.join(__dirname, 'worker.js');
@@ -43,8 +49,8 @@ export async function runTasks(env: SweepEnv, tasks: ImageTask[], workers: numbe
       for (let i = 0; i < Math.min(workers, tasks.length); i++) {
         const w = new Worker(script, { workerData: env });
         pool.push(w);
-        w.on('message', (m: TaskEvent | { kind: 'error'; message: string; user: boolean }) => {
-          if (failed) return;
+        w.on('message', (m: TaskEvent | { kind: 'error'; message: string; user: boolean } | 'closed') => {
+          if (failed || m === 'closed') return;
           if (m.kind === 'error') {
             fail(m.user ? new UserError(m.message) : new Error(m.message));
             return;
@@ -63,7 +69,30 @@ export async function runTasks(env: SweepEnv, tasks: ImageTask[], workers: numbe
         feed(w);
       }
     });
+    await Promise.all(pool.map((w) => closeWorker(w)));
   } finally {
     await Promise.all(pool.map((w) => w.terminate()));
   }
+}
+
+/** How long a finished worker may take to stop its process host before it is terminated anyway. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
+/** Asks a worker to stop its process host, so that the programs' CPU time is accounted; see worker.ts. */
+function closeWorker(w: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, CLOSE_TIMEOUT_MS);
+    function done(): void {
+      clearTimeout(timer);
+      w.off('message', onMessage);
+      w.off('exit', done);
+      resolve();
+    }
+    function onMessage(m: unknown): void {
+      if (m === 'closed') done();
+    }
+    w.on('message', onMessage);
+    w.on('exit', done);
+    w.postMessage('close');
+  });
 }
