@@ -37,7 +37,7 @@ export function fromFloat(width: number, height: number, values: ArrayLike<numbe
   return img;
 }
 
-export function sameSize(a: RgbImage, b: RgbImage): boolean {
+export function sameSize(a: Pick<RgbImage, 'width' | 'height'>, b: Pick<RgbImage, 'width' | 'height'>): boolean {
   return a.width === b.width && a.height === b.height;
 }
 

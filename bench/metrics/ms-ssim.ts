@@ -26,8 +26,8 @@ export const SSIM_SIGNATURE = 'ssim:win=gauss11|sigma=1.5|k1=0.01|k2=0.03|channe
 export const MS_SSIM_WEIGHTS: readonly number[] = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333];
 const SCALES = MS_SSIM_WEIGHTS.length;
 const WIN = 11;
-/** Moment maps filtered per scale: μx, μy, E[x² + y²], E[xy]. */
-const MAPS = 4;
+/** Moment maps filtered per scale and reconstruction: μy, E[x² + y²], E[xy] (μx is the source's). */
+const MAPS = 3;
 const C1 = (0.01 * 255) ** 2;
 const C2 = (0.03 * 255) ** 2;
 /** The coarsest scale still needs one full window: 11 · 2^(5−1). */
@@ -54,54 +54,91 @@ interface ScaleScore {
   ssim: number;
 }
 
+/** One scale of one source channel: the plane and its local means μx over the valid windows. */
+interface SourceScale {
+  x: Plane;
+  /** (height − 10) rows of (width − 10) means. */
+  mu: Float64Array;
+}
+
+/**
+ * The source's side of (MS-)SSIM, computed once per image and shared by every reconstruction of
+ * it: each channel's planes at every scale and their local means. The same arithmetic as before
+ * the split, so the scores are bit-identical to computing both sides per pair.
+ */
+export interface SsimSource {
+  readonly width: number;
+  readonly height: number;
+  /** [channel][scale] */
+  readonly channels: readonly (readonly SourceScale[])[];
+}
+
+/** The source side for SSIM (1 scale) or MS-SSIM (5 scales). */
+export function ssimSource(a: RgbImage, scales: 1 | typeof SCALES = SCALES): SsimSource {
+  if (scales === SCALES) checkMsSsimSize(a);
+  else if (Math.min(a.width, a.height) < WIN) throw new UserError(`SSIM needs images of at least ${WIN}x${WIN} px, got ${a.width}x${a.height}`);
+  const channels = splitChannels(a).map((x0) => {
+    const out: SourceScale[] = [];
+    let x = x0;
+    for (let s = 0; s < scales; s++) {
+      if (s > 0) x = halve(x);
+      out.push({ x, mu: localMeans(x) });
+    }
+    return out;
+  });
+  return { width: a.width, height: a.height, channels };
+}
+
 /**
  * Mean SSIM (single scale, the valid-window mean of l·cs), averaged over R, G, B. Not clamped: it
  * is a plain mean, so it can be negative (anti-correlated images), as in the original SSIM.
  */
 export function ssim(a: RgbImage, b: RgbImage): number {
   assertSameSize(a, b, 'SSIM');
-  if (Math.min(a.width, a.height) < WIN) {
-    throw new UserError(`SSIM needs images of at least ${WIN}x${WIN} px, got ${a.width}x${a.height}`);
-  }
-  const xs = channels(a);
-  const ys = channels(b);
+  const src = ssimSource(a, 1);
+  const ys = splitChannels(b);
   let sum = 0;
-  for (let c = 0; c < 3; c++) sum += scoreScale(xs[c], ys[c]).ssim;
+  for (let c = 0; c < 3; c++) sum += scoreScale(src.channels[c][0], ys[c]).ssim;
   return sum / 3;
 }
 
 /** MS-SSIM after Wang et al. 2003, averaged over R, G, B (see the module comment). */
 export function msSsim(a: RgbImage, b: RgbImage): number {
   assertSameSize(a, b, 'MS-SSIM');
-  if (Math.min(a.width, a.height) < MS_SSIM_MIN_SIDE) {
-    throw new UserError(
-      `MS-SSIM needs images at least ${MS_SSIM_MIN_SIDE} px on the smaller side (5 scales, each halving the ` +
-        `image, with an 11x11 window at the coarsest), got ${a.width}x${a.height}; use PSNR or SSIM for smaller images`,
-    );
-  }
-  const xs = channels(a);
-  const ys = channels(b);
+  return msSsimFrom(ssimSource(a), b);
+}
+
+/** MS-SSIM of `b` against a source prepared by `ssimSource` (5 scales). */
+export function msSsimFrom(src: SsimSource, b: RgbImage): number {
+  assertSameSize(src, b, 'MS-SSIM');
+  if (src.channels[0].length !== SCALES) throw new Error(`MS-SSIM needs a source prepared with ${SCALES} scales`);
+  const ys = splitChannels(b);
   let sum = 0;
   for (let c = 0; c < 3; c++) {
-    let x = xs[c];
     let y = ys[c];
     let value = 1;
     for (let s = 0; s < SCALES; s++) {
-      const score = scoreScale(x, y);
+      const score = scoreScale(src.channels[c][s], y);
       const last = s === SCALES - 1;
       value *= Math.max(last ? score.ssim : score.cs, 0) ** MS_SSIM_WEIGHTS[s];
-      if (!last) {
-        x = halve(x);
-        y = halve(y);
-      }
+      if (!last) y = halve(y);
     }
     sum += value;
   }
   return sum / 3;
 }
 
+function checkMsSsimSize(img: { width: number; height: number }): void {
+  if (Math.min(img.width, img.height) < MS_SSIM_MIN_SIDE) {
+    throw new UserError(
+      `MS-SSIM needs images at least ${MS_SSIM_MIN_SIDE} px on the smaller side (5 scales, each halving the ` +
+        `image, with an 11x11 window at the coarsest), got ${img.width}x${img.height}; use PSNR or SSIM for smaller images`,
+    );
+  }
+}
+
 /** Splits interleaved RGB into three float planes in one pass over the bytes. */
-function channels(img: RgbImage): Plane[] {
+function splitChannels(img: RgbImage): Plane[] {
   const n = img.width * img.height;
   const r = new Float64Array(n);
   const g = new Float64Array(n);
@@ -131,13 +168,35 @@ function halve(p: Plane): Plane {
 }
 
 /**
- * SSIM statistics of one scale. Four local moments are filtered separably: μx, μy, E[xy] and
- * E[x² + y²] (the cs term needs σx² + σy² only, and filtering is linear, so one map serves both).
- * They are streamed: each input row is filtered horizontally into a ring of the last 11 rows, and
- * each output row is filtered vertically from that ring and scored at once, so no full-size moment
- * map is stored and the working set stays in cache.
+ * The local means of a plane over the valid windows: each row is filtered horizontally into a ring
+ * of the last 11 rows, and each output row vertically from that ring.
  */
-function scoreScale(x: Plane, y: Plane): ScaleScore {
+function localMeans(x: Plane): Float64Array {
+  const w = x.width;
+  const wo = w - WIN + 1;
+  const ho = x.height - WIN + 1;
+  const ring = new Float64Array(WIN * wo);
+  const mu = new Float64Array(ho * wo);
+  const offs = new Int32Array(WIN);
+  for (let r = 0; r < x.height; r++) {
+    filterRow(x.v, r * w, ring, (r % WIN) * wo, wo);
+    if (r < WIN - 1) continue;
+    const top = r - WIN + 1;
+    for (let k = 0; k < WIN; k++) offs[k] = ((top + k) % WIN) * wo;
+    filterColumn(ring, offs, 0, mu, top * wo, wo);
+  }
+  return mu;
+}
+
+/**
+ * SSIM statistics of one scale. μx comes with the source; three local moments are filtered
+ * separably here: μy, E[xy] and E[x² + y²] (the cs term needs σx² + σy² only, and filtering is
+ * linear, so one map serves both). They are streamed: each input row is filtered horizontally into
+ * a ring of the last 11 rows, and each output row is filtered vertically from that ring and scored
+ * at once, so no full-size moment map is stored and the working set stays in cache.
+ */
+function scoreScale(src: SourceScale, y: Plane): ScaleScore {
+  const x = src.x;
   const w = x.width;
   const h = x.height;
   const wo = w - WIN + 1;
@@ -146,6 +205,7 @@ function scoreScale(x: Plane, y: Plane): ScaleScore {
   const prod = new Float64Array(2 * w); // x² + y² and xy of the current input row
   const col = new Float64Array(MAPS * wo); // the moments of the current output row
   const offs = new Int32Array(WIN);
+  const mu = src.mu;
   let csSum = 0;
   let ssimSum = 0;
   for (let r = 0; r < h; r++) {
@@ -157,22 +217,21 @@ function scoreScale(x: Plane, y: Plane): ScaleScore {
       prod[w + j] = xv * yv;
     }
     const slot = (r % WIN) * MAPS * wo;
-    filterRow(x.v, row, ring, slot, wo);
-    filterRow(y.v, row, ring, slot + wo, wo);
-    filterRow(prod, 0, ring, slot + 2 * wo, wo);
-    filterRow(prod, w, ring, slot + 3 * wo, wo);
+    filterRow(y.v, row, ring, slot, wo);
+    filterRow(prod, 0, ring, slot + wo, wo);
+    filterRow(prod, w, ring, slot + 2 * wo, wo);
     if (r < WIN - 1) continue;
 
     const top = r - WIN + 1;
     for (let k = 0; k < WIN; k++) offs[k] = ((top + k) % WIN) * MAPS * wo;
     for (let m = 0; m < MAPS; m++) filterColumn(ring, offs, m * wo, col, m * wo, wo);
-    for (let j = 0; j < wo; j++) {
-      const mx = col[j];
-      const my = col[wo + j];
+    for (let j = 0, o = top * wo; j < wo; j++, o++) {
+      const mx = mu[o];
+      const my = col[j];
       const mxy = mx * my;
       const mss = mx * mx + my * my;
       // Written so that x = y gives exactly 1 and swapping x, y gives the same bits.
-      const cs = (2 * (col[3 * wo + j] - mxy) + C2) / (col[2 * wo + j] - mss + C2);
+      const cs = (2 * (col[2 * wo + j] - mxy) + C2) / (col[wo + j] - mss + C2);
       csSum += cs;
       ssimSum += ((2 * mxy + C1) / (mss + C1)) * cs;
     }

@@ -20,7 +20,7 @@ export function psnr(a: RgbImage, b: RgbImage): number {
   return sse === 0 ? Infinity : 10 * Math.log10((255 * 255 * x.length) / sse);
 }
 
-export function assertSameSize(a: RgbImage, b: RgbImage, metric: string): void {
+export function assertSameSize(a: Pick<RgbImage, 'width' | 'height'>, b: Pick<RgbImage, 'width' | 'height'>, metric: string): void {
   if (!sameSize(a, b)) {
     throw new UserError(
       `${metric} needs two images of the same size, got ${a.width}x${a.height} and ${b.width}x${b.height} ` +

@@ -5,7 +5,7 @@ import { BLEU_SIGNATURE, bleuScore } from './bleu';
 import { cosineSimilarity, createImageEmbedder, type ImageEmbedder } from './cosine';
 import { timed, timedSync } from '../phase-timer';
 import { createLpips, type PerceptualFeatures, type PerceptualMetric } from './lpips';
-import { MS_SSIM_SIGNATURE, msSsim } from './ms-ssim';
+import { MS_SSIM_SIGNATURE, msSsimFrom, ssimSource, type SsimSource } from './ms-ssim';
 import { PSNR_SIGNATURE, psnr } from './psnr';
 
 /**
@@ -56,6 +56,7 @@ export interface ScoredSource {
   embedding: Float32Array | null;
   /** The source's LPIPS features (the feature net's taps), when LPIPS is scored. */
   lpipsFeatures: PerceptualFeatures | null;
+  msSsim: SsimSource | null;
 }
 
 export class ImageScorer {
@@ -98,11 +99,12 @@ export class ImageScorer {
     return [this.lpips?.modelId, this.embedder?.modelId].filter((x): x is string => Boolean(x));
   }
 
-  /** Phases (bench/phase-timer.ts): `cosine-source`, `lpips-source`. */
+  /** Phases (bench/phase-timer.ts): `cosine-source`, `lpips-source`, `ms-ssim-source`. */
   async prepareSource(image: RgbImage): Promise<ScoredSource> {
     const { embedder, lpips } = this;
     return {
       image,
+      msSsim: this.cfg.metrics.includes('ms_ssim') ? timedSync('ms-ssim-source', () => ssimSource(image)) : null,
       embedding: embedder ? await timed('cosine-source', async () => (await embedder.embed([image]))[0]) : null,
       lpipsFeatures: lpips ? await timed('lpips-source', () => lpips.features(image)) : null,
     };
@@ -118,7 +120,8 @@ export class ImageScorer {
     const { embedder, lpips } = this;
     const scores: Scores = { psnr: null, ms_ssim: null, lpips: null, cosine: null, bleu: null };
     if (want('psnr')) scores.psnr = timedSync('psnr', () => psnr(src.image, reconstruction));
-    if (want('ms_ssim')) scores.ms_ssim = timedSync('ms-ssim', () => msSsim(src.image, reconstruction));
+    const msSsimSource = src.msSsim;
+    if (msSsimSource) scores.ms_ssim = timedSync('ms-ssim', () => msSsimFrom(msSsimSource, reconstruction));
     if (lpips) {
       const features = src.lpipsFeatures;
       scores.lpips = await timed('lpips', () => (features ? lpips.distanceTo(features, reconstruction) : lpips.distance(src.image, reconstruction)));

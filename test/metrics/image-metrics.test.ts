@@ -3,7 +3,7 @@ import * as path from 'path';
 import { createImage, loadImage, RgbImage } from '../../bench/image';
 import { isUserError } from '../../bench/errors';
 import { psnr, PSNR_SIGNATURE } from '../../bench/metrics/psnr';
-import { msSsim, MS_SSIM_SIGNATURE, ssim } from '../../bench/metrics/ms-ssim';
+import { msSsim, msSsimFrom, MS_SSIM_SIGNATURE, ssim, ssimSource } from '../../bench/metrics/ms-ssim';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'metrics');
 
@@ -66,6 +66,20 @@ describe('PSNR / SSIM / MS-SSIM against the Python reference (test/fixtures/metr
     expect(Math.abs(ssim(a, b) - pair.ssim)).toBeLessThan(1e-14);
     expect(Math.abs(msSsim(a, b) - pair.ms_ssim)).toBeLessThan(1e-14);
   });
+
+  test('one source side (ssimSource) serves every reconstruction of its image, with the same bits as each pair', async () => {
+    const byReference = new Map<string, (typeof reference.pairs)[number][]>();
+    for (const p of reference.pairs) byReference.set(p.reference, [...(byReference.get(p.reference) ?? []), p]);
+    for (const [ref, pairs] of byReference) {
+      const a = await fixture(ref);
+      const src = ssimSource(a);
+      for (const pair of pairs) {
+        const b = await fixture(pair.distorted);
+        expect(msSsimFrom(src, b)).toBe(msSsim(a, b));
+        expect(Math.abs(msSsimFrom(src, b) - pair.ms_ssim)).toBeLessThan(1e-14);
+      }
+    }
+  });
 });
 
 describe('properties', () => {
@@ -113,6 +127,8 @@ describe('bad input', () => {
     expectUserError(() => psnr(a, b), /256x192.*249x185/);
     expectUserError(() => ssim(a, b), /256x192.*249x185/);
     expectUserError(() => msSsim(a, b), /256x192.*249x185/);
+    expectUserError(() => msSsimFrom(ssimSource(a), b), /256x192.*249x185/);
+    expect(() => msSsimFrom(ssimSource(a, 1), a)).toThrow(/5 scales/);
   });
 
   test('MS-SSIM needs 176 px on the smaller side', () => {
