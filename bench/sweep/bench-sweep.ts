@@ -41,7 +41,7 @@ async function main(): Promise<void> {
       bench: 'sweep', dataset: ds.name, images: ds.images.length, schemes, snrs: snrs.length, workers, metrics,
       cells: r.cellsRun, cells_from_cache: timings.cells_from_cache, wall_s: Math.round(r.wallMs / 100) / 10, cells_per_s: Math.round((r.cellsRun / r.wallMs) * 1e4) / 10,
       load_avg_1m: Math.round(os.loadavg()[0] * 100) / 100,
-      ...(full ? { cpu_ms: timings.cpu_ms, peak_rss_mib: timings.peak_rss_mib } : {}),
+      ...(full ? { cpu_ms: timings.cpu_ms, peak_rss_mib: timings.peak_rss_mib, peak_rss_mib_per_worker: timings.peak_rss_mib_per_worker } : {}),
     }));
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
@@ -62,7 +62,7 @@ function printBreakdown(timings: Record<string, unknown>): void {
   const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
   const line = (r: string[]) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  ');
   console.log([line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));
-  console.log(`workers busy ${(busy / 1000).toFixed(1)} s; run wall ${((timings.wall_ms as number) / 1000).toFixed(1)} s; CPU ${JSON.stringify(timings.cpu_ms)} ms; peak RSS ${String(timings.peak_rss_mib)} MiB`);
+  console.log(`workers busy ${(busy / 1000).toFixed(1)} s; run wall ${((timings.wall_ms as number) / 1000).toFixed(1)} s; CPU ${JSON.stringify(timings.cpu_ms)} ms; peak RSS ${String(timings.peak_rss_mib)} MiB (${String(timings.peak_rss_mib_per_worker)} MiB per worker)`);
 }
 
 main().catch((e: unknown) => {

@@ -205,8 +205,9 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
       if (!cfg.quiet) process.stderr.write(`skipped ${e.image}: ${e.message}\n`);
     }
   };
+  const workersUsed = Math.max(1, Math.min(cfg.workers, tasks.length));
   try {
-    await runTasks(env, tasks, Math.max(1, Math.min(cfg.workers, tasks.length)), onEvent);
+    await runTasks(env, tasks, workersUsed, onEvent);
   } finally {
     fs.closeSync(fd);
     progress.done();
@@ -239,7 +240,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
           prepare: prepareMs,
           mean_cell_ms: cellsRun ? Math.round((rows.reduce((a, r) => a + r.wall_ms, 0) / rows.length) * 10) / 10 : null,
           host_cpus: os.cpus().length,
-          ...resourceTimings(phases, busyMs, cpu0, children0),
+          ...resourceTimings(phases, busyMs, cpu0, children0, workersUsed),
         },
       }),
       null,
@@ -292,11 +293,13 @@ function childrenCpuMs(): number | null {
  * (bench/phase-timer.ts; `other` is the workers' busy time no phase covers: scheduling, model
  * loading, bookkeeping), the CPU time of the whole process (all worker threads) and of its child
  * processes (x265), and the process's peak resident memory. Worker threads share one process, so
- * the peak RSS is that of all workers together.
+ * the peak RSS is that of all workers together; `peak_rss_mib_per_worker` divides it by the
+ * worker threads (there is no per-thread figure; `--workers 1` measures one worker alone).
  */
-function resourceTimings(phases: PhaseTimes, busyMs: number, cpu0: NodeJS.CpuUsage, children0: number | null): Record<string, unknown> {
+function resourceTimings(phases: PhaseTimes, busyMs: number, cpu0: NodeJS.CpuUsage, children0: number | null, workers: number): Record<string, unknown> {
   const cpu = process.cpuUsage(cpu0);
   const children = childrenCpuMs();
+  const peakRssMib = process.resourceUsage().maxRSS / 1024;
   const covered = Object.values(phases).reduce((a, p) => a + p.ms, 0);
   const sorted = Object.entries(phases).sort((a, b) => b[1].ms - a[1].ms);
   return {
@@ -306,6 +309,7 @@ function resourceTimings(phases: PhaseTimes, busyMs: number, cpu0: NodeJS.CpuUsa
       ['other', { ms: Math.round(Math.max(0, busyMs - covered)), calls: null }],
     ]),
     cpu_ms: { process: Math.round((cpu.user + cpu.system) / 1000), children: children === null || children0 === null ? null : children - children0 },
-    peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
+    peak_rss_mib: Math.round(peakRssMib),
+    peak_rss_mib_per_worker: Math.round(peakRssMib / workers),
   };
 }

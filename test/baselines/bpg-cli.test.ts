@@ -32,13 +32,27 @@ d('bench run with bpg-ldpc / bpg-capacity (synthetic Kodak-named images)', () =>
     const at = (s: string, x: string) => value[scheme.findIndex((v, i) => v === s && snr[i] === x)];
     for (const x of ['-6', '6', '18']) expect(at('bpg-capacity', x)).toBeGreaterThanOrEqual(at('bpg-ldpc', x));
     expect(at('bpg-ldpc', '18')).toBeGreaterThan(at('bpg-ldpc', '-6'));
-    const config = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).config;
+    const { config, timings } = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
     expect(JSON.stringify(config)).toContain('min-sum/wasm-simd-i16x8');
+    // x265 runs in the process host's children; the host is reaped at the end, so they count.
+    expect(timings.phases['x265-encode'].calls).toBeGreaterThan(0);
+    expect(timings.cpu_ms.children).toBeGreaterThan(0);
     expect(fs.readdirSync(path.join(work, 'cache', 'prepared', 'bpg-ldpc')).length).toBe(1);
     const again = runCli(base(path.join(work, 'again'), '--schemes', 'bpg-ldpc', '--snr', '18', '--workers', '1'), env);
     expect(again.status).toBe(0);
     expect(JSON.parse(fs.readFileSync(path.join(work, 'again', 'run.json'), 'utf8')).timings.prepare['bpg-ldpc']).toMatchObject({ computed: 0, from_disk: 1 });
     expect(column(path.join(work, 'again', 'metrics.csv'), 'psnr')).toEqual([String(column(metrics, 'psnr')[scheme.findIndex((v, i) => v === 'bpg-ldpc' && snr[i] === '18')])]);
+  });
+
+  test("with two worker threads, each worker's process host is reaped at the end: the encoders' CPU time is counted", () => {
+    const out = path.join(work, 'two-workers');
+    const args = ['run', '--dataset', 'kodak24', '--data-dir', dataDir, '--metrics', 'psnr', '--out', out, '--quiet', '--limit', '2', '--schemes', 'bpg-capacity', '--snr', '6', '--workers', '2'];
+    const r = runCli(args, cliEnv(path.join(work, 'cache-two-workers')));
+    expect(r.status).toBe(0);
+    const { timings } = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
+    expect(timings.phases['x265-encode'].calls).toBeGreaterThan(0);
+    expect(timings.cpu_ms.children).toBeGreaterThan(0);
+    expect(Math.abs(timings.peak_rss_mib_per_worker - timings.peak_rss_mib / 2)).toBeLessThanOrEqual(1);
   });
 
   test('--bpg-codec bpgenc without bpgenc installed: one line, exit 1', () => {
