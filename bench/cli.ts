@@ -98,7 +98,7 @@ async function main(argv: string[]): Promise<void> {
             dataset: ds.name,
             split: ds.name === 'voc2012' ? split : null,
             dataRoot: ds.root,
-            images: ds.images.map((im) => ({ id: im.id, path: im.path })),
+            images: ds.images.map((im) => ({ id: im.id, path: im.path, ...(im.maskPath ? { maskPath: im.maskPath } : {}) })),
             missingImages: ds.missing,
             schemes,
             schemeOptions: Object.fromEntries(Object.keys(schemeOptionSpecs()).map((k) => [k, (a as Record<string, unknown>)[k] as string])),

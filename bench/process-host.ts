@@ -12,7 +12,7 @@ import { packageRoot } from './run-info';
  * 1.5 GB after one spawn took 6.6 s instead of 0.01 s, and the ~950 encoder and decoder runs of the
  * main command made every metric 2–3× slower and cost 400 s of kernel time. The host is forked
  * once, while this process is still small (a sweep worker starts it before it loads any model),
- * and afterwards forks only itself (~50 MB).
+ * and afterwards forks only itself (a bare Node process, ~150 MB resident).
  *
  * One host per thread (a worker thread cannot use another thread's child process). It does not
  * keep the event loop alive while idle, and exits when this process does.

@@ -35,6 +35,12 @@ export function kodakRequirement(): Requirement {
   return fileRequirement('the Kodak24 offline copy', path.join(KODAK_DIR, 'kodim01.png'), 'set MULTISC_DATA_DIR to the folder that holds kodak24/');
 }
 
+export const VOC_DIR = path.join(SHARED_DATA, 'voc2012');
+
+export function vocRequirement(): Requirement {
+  return fileRequirement('the VOC2012 offline sample', path.join(VOC_DIR, 'ImageSets', 'Segmentation', 'val.txt'), 'set MULTISC_DATA_DIR to the folder that holds voc2012/');
+}
+
 export const COMPILED_CLI = path.join(__dirname, '..', 'dist', 'bench', 'cli.js');
 
 export function cliRequirement(): Requirement {

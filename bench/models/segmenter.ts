@@ -6,6 +6,7 @@ import { codeVersion } from '../code-version';
 import { cacheDir } from '../fetch/cache-dir';
 import { writeFileAtomic } from '../fs-atomic';
 import { createImage, type RgbImage } from '../image';
+import type { ImageSource } from '../schemes/scheme';
 import type { Box } from './box';
 import { cachedCall, imageHash, LruCache } from './image-cache';
 import { imagesToTensor } from './image-input';
@@ -70,7 +71,8 @@ export interface Segmenter {
   readonly modelId: string;
   /** Model, file and parameters: what a result row records as the segmentation's provenance. */
   readonly signature: string;
-  segment(image: RgbImage): Promise<Segmentation>;
+  /** `source`: where the image comes from (an oracle segmenter reads its annotation). */
+  segment(image: RgbImage, source?: ImageSource): Promise<Segmentation>;
 }
 
 /** Recent results of every segmenter in this process, keyed by model file, parameters and image content. */

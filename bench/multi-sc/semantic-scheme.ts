@@ -4,6 +4,7 @@ import { UserError } from '../errors';
 import type { RgbImage } from '../image';
 import { createDetector, DEFAULT_DETECTOR, type Detector } from '../models/detector';
 import { createSegmenter, DEFAULT_SEGMENTER, type Segmenter } from '../models/segmenter';
+import { createVocGroundTruthSegmenter, VOC_GT_SEGMENTER } from '../models/voc-ground-truth';
 import type { SessionOptions } from '../models/session';
 import { timed, timedSync } from '../phase-timer';
 import { awgnChannel } from '../phy/awgn';
@@ -11,7 +12,7 @@ import type { BitLinkConfig } from '../phy/bit-link';
 import { parseLdpcSpec } from '../phy/ldpc/codes';
 import { modulationFromName } from '../phy/modulation';
 import { decodeTimed, encodeTimed, type AnalogEncoded, type AnalogImageCodec } from '../schemes/analog-image-codec';
-import type { Scheme, SchemeFactory, SchemeOptions, SchemeOptionSpec, TransmitContext, TransmitResult } from '../schemes/scheme';
+import type { ImageSource, Scheme, SchemeContext, SchemeFactory, SchemeOptions, SchemeOptionSpec, TransmitContext, TransmitResult } from '../schemes/scheme';
 import { NO_CORRECTION, sharedSymSpellCorrector, type TextCorrector } from './corrector';
 import { CAPTION_VOCABULARY, parseCaption, type GridSize } from './lite/caption-grammar';
 import { composite, renderImageFromBlocks } from './lite/layout-renderer';
@@ -51,7 +52,7 @@ export const SEMANTIC_OPTIONS: Readonly<Record<string, SchemeOptionSpec>> = {
   corrector: { type: 'string', default: 'symspell', describe: 'receiver spelling corrector: symspell | none' },
   'slice-codec': { type: 'string', default: 'analog', describe: 'how the main-object slice is sent: analog (uncoded, LMMSE) | deep-jscc (--jscc-model)' },
   ...JSCC_MODEL_OPTION,
-  segmenter: { type: 'string', default: DEFAULT_SEGMENTER, describe: 'segmentation model id (lite: isnet-general, isnet-general-small)' },
+  segmenter: { type: 'string', default: DEFAULT_SEGMENTER, describe: 'segmentation model id (lite: isnet-general, isnet-general-small), or voc-gt: the VOC2012 ground-truth mask, an oracle (largest class)' },
   detector: { type: 'string', default: DEFAULT_DETECTOR, describe: 'object detector model id behind the template captioner' },
 };
 
@@ -159,16 +160,16 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
     if (config.corrector !== 'symspell' && config.corrector !== 'none') throw new UserError(`--corrector ${config.corrector}: use symspell or none`);
   }
 
-  async prepare(image: RgbImage): Promise<SemanticPrepared> {
+  async prepare(image: RgbImage, source?: ImageSource): Promise<SemanticPrepared> {
     this.detector ??= createDetector(this.config.detector, this.session);
     const detector = await this.detector;
     const detections = await timed('detection', () => detector.detect(image));
     let mask: Uint8Array | null = null;
     let slice: PreparedSlice | null = null;
     if (this.sliceCodec) {
-      this.segmenter ??= createSegmenter(this.config.segmenter, this.session);
+      this.segmenter ??= this.config.segmenter === VOC_GT_SEGMENTER ? Promise.resolve(createVocGroundTruthSegmenter()) : createSegmenter(this.config.segmenter, this.session);
       const segmenter = await this.segmenter;
-      const seg = await timed('segmentation', () => segmenter.segment(image));
+      const seg = await timed('segmentation', () => segmenter.segment(image, source));
       if (seg.box) {
         mask = seg.mask;
         // The whole box is sent and only its masked part is pasted: zeroing the background first
@@ -246,9 +247,13 @@ function semanticFactory(variant: SemanticVariant, summary: string): SchemeFacto
     requiredModels: (o: SchemeOptions) => {
       const detector = String(o.detector ?? DEFAULT_DETECTOR);
       if (variant === 'vlm-csc') return [detector];
-      return [String(o.segmenter ?? DEFAULT_SEGMENTER), detector, ...sliceCodecOf(o).models];
+      const segmenter = String(o.segmenter ?? DEFAULT_SEGMENTER);
+      return [...(segmenter === VOC_GT_SEGMENTER ? [] : [segmenter]), detector, ...sliceCodecOf(o).models];
     },
-    create(o: SchemeOptions, ctx?: { session?: SessionOptions }): Scheme {
+    create(o: SchemeOptions, ctx?: SchemeContext): Scheme {
+      if (variant !== 'vlm-csc' && o.segmenter === VOC_GT_SEGMENTER && ctx?.dataset !== undefined && ctx.dataset !== 'voc2012') {
+        throw new UserError(`--segmenter voc-gt reads VOC2012's ground-truth masks; dataset ${ctx.dataset} has none: use --dataset voc2012, or --segmenter isnet-general`);
+      }
       const sliceCodec = variant === 'vlm-csc' ? null : sliceCodecOf(o, ctx?.session);
       const str = (k: string) => String(o[k] ?? SEMANTIC_OPTIONS[k].default);
       const ipWeight = Number(o['ip-weight'] ?? 1);

@@ -20,8 +20,17 @@ export interface Scheme<P = unknown> {
    * data must survive `v8.serialize`.
    */
   readonly prepareCache: 'memory' | 'disk';
-  prepare(image: RgbImage): Promise<P>;
+  /** `source` says where the image comes from (the sweep always passes it; other callers may not). */
+  prepare(image: RgbImage, source?: ImageSource): Promise<P>;
   transmit(prepared: P, ctx: TransmitContext): Promise<TransmitResult>;
+}
+
+/** Where an image comes from: its dataset, id, file and, for VOC, its ground-truth class mask. */
+export interface ImageSource {
+  dataset: string;
+  id: string;
+  path: string;
+  maskPath?: string;
 }
 
 export interface TransmitContext {
@@ -77,4 +86,6 @@ export interface SchemeFactory {
 export interface SchemeContext {
   /** Where models are found and how ONNX sessions are made (--models-dir, --threads, --device). */
   session?: SessionOptions;
+  /** The dataset of the run (a scheme that needs its annotations refuses others at once). */
+  dataset?: string;
 }

@@ -39,6 +39,8 @@ export interface CellSpec {
 export interface ImageTask {
   id: string;
   path: string;
+  /** The ground-truth class mask (VOC), when the dataset has one. */
+  maskPath?: string;
   cells: CellSpec[];
   saveSamples: boolean;
 }
@@ -64,7 +66,7 @@ export class ImageTaskRunner {
    */
   constructor(
     private readonly env: SweepEnv,
-    createScheme: (name: string) => Scheme = (name) => schemeFactory(name).create(env.schemeOptions, { session: env.scorer.session }),
+    createScheme: (name: string) => Scheme = (name) => schemeFactory(name).create(env.schemeOptions, { session: env.scorer.session, dataset: env.dataset }),
   ) {
     for (const name of env.schemes) this.schemes.set(name, createScheme(name));
     this.cache = new PrepareCache(env.cacheDir, (scheme) => schemeCodeVersion(scheme.name));
@@ -110,7 +112,7 @@ export class ImageTaskRunner {
         emit({ kind: 'row', row: { ...ids, ...hit, wall_ms: Math.round((performance.now() - t0) * 10) / 10 }, fromCache: true });
         continue;
       }
-      const prepared = await this.cache.get(scheme, source, hash);
+      const prepared = await this.cache.get(scheme, source, hash, { dataset: env.dataset, id: task.id, path: task.path, maskPath: task.maskPath });
       if (prepared.source !== 'memory') {
         emit({ kind: 'prepared', scheme: scheme.name, image: task.id, ms: performance.now() - t0, source: prepared.source });
       }

@@ -5,7 +5,7 @@ import * as v8 from 'v8';
 import { writeFileAtomic } from '../fs-atomic';
 import { timedSync } from '../phase-timer';
 import type { RgbImage } from '../image';
-import type { Scheme } from '../schemes/scheme';
+import type { ImageSource, Scheme } from '../schemes/scheme';
 
 /** Bump when the on-disk format or the meaning of cached data changes. */
 const CACHE_FORMAT = 1;
@@ -37,7 +37,7 @@ export class PrepareCache {
     return path.join(this.cacheDir, 'prepared', scheme.name, `${key}.v8`);
   }
 
-  async get(scheme: Scheme, image: RgbImage, imageContentHash: string): Promise<{ value: unknown; source: PrepareSource }> {
+  async get(scheme: Scheme, image: RgbImage, imageContentHash: string, origin?: ImageSource): Promise<{ value: unknown; source: PrepareSource }> {
     const key = this.key(scheme, imageContentHash);
     if (this.memory.has(key)) return { value: this.memory.get(key), source: 'memory' };
     if (scheme.prepareCache === 'disk') {
@@ -47,12 +47,12 @@ export class PrepareCache {
         this.memory.set(key, cached);
         return { value: cached, source: 'disk' };
       }
-      const value = await scheme.prepare(image);
+      const value = await scheme.prepare(image, origin);
       timedSync('prepare-cache-io', () => writeFileAtomic(file, v8.serialize(value)));
       this.memory.set(key, value);
       return { value, source: 'computed' };
     }
-    const value = await scheme.prepare(image);
+    const value = await scheme.prepare(image, origin);
     this.memory.set(key, value);
     return { value, source: 'computed' };
   }

@@ -18,6 +18,8 @@ import { cellKey, formatMetricsCsv, formatRow, formatSummaryCsv, metricsHeader, 
 export interface SweepImage {
   id: string;
   path: string;
+  /** The ground-truth class mask (VOC `SegmentationClass/<id>.png`), when the dataset has one. */
+  maskPath?: string;
 }
 
 export interface SweepConfig {
@@ -74,7 +76,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
   const schemeModels = new Set<string>();
   for (const name of cfg.schemes) {
     const factory = schemeFactory(name);
-    schemeConfigs[name] = factory.create(cfg.schemeOptions, { session: cfg.scorer.session }).config;
+    schemeConfigs[name] = factory.create(cfg.schemeOptions, { session: cfg.scorer.session, dataset: cfg.dataset }).config;
     for (const id of factory.requiredModels?.(cfg.schemeOptions) ?? []) schemeModels.add(id);
   }
   // Models are fetched (where they have a public source) and loaded before any cell runs, so a
@@ -132,7 +134,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
   for (const x of todo) {
     const last = tasks[tasks.length - 1];
     if (last && last.id === x.image.id) last.cells.push(x.cell);
-    else tasks.push({ id: x.image.id, path: x.image.path, cells: [x.cell], saveSamples: x.imageIndex < cfg.samples });
+    else tasks.push({ id: x.image.id, path: x.image.path, maskPath: x.image.maskPath, cells: [x.cell], saveSamples: x.imageIndex < cfg.samples });
   }
 
   const runInfo = (status: string, extra: Record<string, unknown>): Record<string, unknown> => ({
