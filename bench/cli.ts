@@ -9,6 +9,7 @@ import { schemeNames, schemeOptionSpecs } from './schemes/registry';
 import { parseList, parseShard, parseSnrGrid } from './sweep/grid';
 import { METRIC_NAMES, metricModelSetFrom, parseMetricList } from './metrics/score';
 import { checkCommand, plotCommand } from '../plots/commands';
+import { checkLetterClaims, letterReport } from '../plots/letter-claims';
 import { BLEU_VARIANTS } from './metrics/bleu';
 import { runMetricCommand, type MetricCommandName } from './metrics/metric-command';
 import { describeModels, selectModels } from './models/listing';
@@ -18,7 +19,8 @@ import { runSweep } from './sweep/run';
 import { cacheDir, DATASET_NAMES, describeDatasets, ensureDataset, fetchDataset, verifyDataset } from '../datasets';
 
 const PROFILES = ['lite', 'paper'];
-const LIST_POSITIONALS = new Set(['_', 'dirs', 'files', 'ids']);
+/** Positionals and options that are lists (every other flag given twice keeps its last value). */
+const LIST_POSITIONALS = new Set(['_', 'dirs', 'files', 'ids', 'letter']);
 
 /** Every scheme's own flags (declared with its factory), added to `bench run` as they are. */
 function withSchemeOptions<T>(y: Argv<T>): Argv<T> {
@@ -243,13 +245,24 @@ async function main(argv: string[]): Promise<void> {
         (y) =>
           y
             .option('in', { type: 'string', describe: 'results folder to check (metrics.csv, run.json)' })
-            .option('golden', { type: 'string', demandOption: true, describe: 'golden file, e.g. results/golden/kodak24-analog.csv' })
+            .option('golden', { type: 'string', describe: 'golden file, e.g. results/golden/kodak24-analog.csv' })
+            .option('letter', { type: 'string', array: true, describe: "instead of a golden: decide the letter's claims on these results folders (e.g. results/voc2012 results/kodak24)" })
+            .option('strict', { type: 'boolean', default: false, describe: 'with --letter: exit 1 when a claim fails' })
             .option('rerun', { type: 'boolean', default: false, describe: "run the golden's recorded bench run command into a temp folder, then compare (instead of --in)" })
             .option('update-golden', { type: 'boolean', default: false, describe: 'rewrite the golden file from --in (or --rerun) and print what changed' })
             .option('tol', { type: 'string', describe: 'tolerances: rtol=R,atol=A and per metric, e.g. lpips=1e-5 (relative); channel_symbols and bits_sent are always exact', defaultDescription: "the golden's, else rtol=1e-6,atol=1e-9" })
             .option('limit', { type: 'number', describe: 'rows of the table of changes at most', default: 40 })
             .option('keep', { type: 'boolean', default: false, describe: 'keep the --rerun results folder (its path is printed)' }),
         async (a) => {
+          if (a.letter !== undefined) {
+            if (a.golden !== undefined) throw new UserError('check: give --golden FILE or --letter DIR..., not both');
+            if (!a.letter.length) throw new UserError('check --letter: name at least one results folder, e.g. --letter results/voc2012 results/kodak24');
+            const r = letterReport(checkLetterClaims(a.letter), a.strict);
+            for (const l of r.lines) console.log(l);
+            if (r.exitCode !== 0) process.exitCode = r.exitCode;
+            return;
+          }
+          if (a.golden === undefined) throw new UserError('check: give --golden FILE (a golden comparison) or --letter DIR... (the letter\'s claims)');
           const r = await checkCommand({
             in: a.in, golden: a.golden, rerun: a.rerun, updateGolden: a['update-golden'],
             tol: a.tol, limit: a.limit, keep: a.keep,
