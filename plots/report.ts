@@ -3,6 +3,7 @@ import * as path from 'path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../bench/fs-atomic';
 import { datasetLabel, type RunMeta, type Summary, type SummaryRow } from './data';
+import { checkLetterClaims } from './letter-claims';
 import { escapeHtml, jsonForScript, urlAttr } from './html';
 import type { RenderResult } from './render';
 import { orderSchemes, schemeLabel } from './schemes';
@@ -201,6 +202,20 @@ function summaryTable(summary: Summary): string {
   ].join('\n');
 }
 
+/** `check --letter` on this results folder: the claims about its dataset, with their sentences. */
+function claimsTable(inDir: string, dataset: string): string {
+  if (!fs.existsSync(path.join(inDir, 'metrics.csv'))) return `<p class="note">${escapeHtml('Not decided: the results folder has no metrics.csv.')}</p>`;
+  const rows = checkLetterClaims([inDir]).filter((c) => c.claim.dataset === dataset);
+  if (!rows.length) return `<p class="note">${escapeHtml(`The letter makes no claim about ${dataset}.`)}</p>`;
+  const body = rows
+    .map(({ claim, verdict }) =>
+      `<tr><td>${escapeHtml(claim.figure)}</td><td>${escapeHtml(`“${claim.sentence}”`)}<br><span class="note">${escapeHtml(`Rule: ${claim.rule}.`)}</span></td>` +
+      `<td>${escapeHtml(claim.letter)}</td><td>${escapeHtml(verdict.ours)}${verdict.note ? `<br><span class="note">${escapeHtml(verdict.note)}</span>` : ''}</td><td>${escapeHtml(verdict.status)}</td></tr>`,
+    )
+    .join('\n');
+  return `<table class="claims"><thead><tr><th>figure</th><th>the letter says</th><th>its value</th><th>ours (mean ± CI95)</th><th>verdict</th></tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
 function metaTable(meta: RunMeta): string {
   const rows: [string, string][] = [];
   const add = (k: string, v: unknown): void => {
@@ -378,6 +393,8 @@ ${extras.map(figureHtml).join('\n')}
 ${skipped}
 <h2>Summary (mean ± 95% CI over images × seeds)</h2>
 ${summaryTable(r.summary)}
+<h2>The letter's claims on ${escapeHtml(ds)}</h2>
+${claimsTable(r.inDir, r.dataset)}
 <h2>Gallery</h2>
 ${galleryHtml(gallery, r.inDir)}
 <h2>Run</h2>

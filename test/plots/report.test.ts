@@ -55,6 +55,14 @@ describe('HTML report', () => {
     expect(html).toMatch(/<th>command<\/th><td><code>bench run --dataset kodak24/);
   });
 
+  test("the letter's claims about the dataset, decided on the folder's metrics.csv", () => {
+    expect(html).toContain("<h2>The letter's claims on Kodak24</h2>");
+    const table = /<table class="claims">([\s\S]*?)<\/table>/.exec(html);
+    expect(table).not.toBeNull();
+    expect((table![1].match(/<tr><td>Fig\. 4/g) ?? []).length).toBe(3);
+    expect(table![1]).toMatch(/<td>(holds|fails|not run)<\/td><\/tr>/);
+  });
+
   test('gallery: source and each scheme at four SNRs spread over the grid, thumbnails written', () => {
     expect(html).toMatch(/of the first seed's reconstructions at -3, 6, 12, 21 dB/);
     for (const im of ['kodim01', 'kodim02']) {
