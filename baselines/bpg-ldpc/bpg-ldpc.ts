@@ -11,7 +11,8 @@ import {
   capacityBudgetBytes,
   channelSymbolsFor,
   ldpcBudget,
-  parseMcs,
+  parseMcsChoice,
+  type McsChoice,
   symbolsFor,
   codewordsFor,
   type Mcs,
@@ -20,6 +21,7 @@ import { CodecDecodeError, createBpgCodec, type BpgChroma, type BpgCodec, type B
 import { linkDecoderName, sendOverLink, type LinkOptions } from './link';
 import { imageHash } from '../../bench/models/image-cache';
 import { encodesFor } from './store';
+import { arrivalProbability, checkTableFits, MAX_IMAGE_FAILURE, mcsBlerTable, tableBler, type McsBlerTable } from './mcs-table';
 
 /**
  * BPG-LDPC, the separate source–channel coding baseline, and its ideal upper bound.
@@ -30,9 +32,11 @@ import { encodesFor } from './store';
  * (128 in every channel) — the source's mean colour is not known to the receiver. With
  * `--on-failure decode` the damaged stream goes to the HEVC decoder instead (its error
  * concealment); if that yields no picture of the right size, mid-grey (counted in `detail`).
- * `--bpg-mcs best` (default) tries every (rate, modulation) pair and keeps, per image and SNR, the
- * one with the highest PSNR of the reconstruction against the source — an oracle choice, as in
- * public reproductions; PSNR is the primary metric for it. Ties go to the pair with fewer channel
+ * `--bpg-mcs auto` (default) picks one pair per cell as a transmitter could: from the SNR and its
+ * own streams, with simulated BLER curves (mcs-table.ts), never from the noise draw.
+ * `--bpg-mcs oracle` tries every (rate, modulation) pair and keeps, per image and SNR, the one
+ * with the highest PSNR of the reconstruction against the source — a genie, as in public
+ * reproductions; PSNR is the primary metric for it. Ties go to the pair with fewer channel
  * symbols, then to the earlier pair of the list. The pair, QP and outcome are in `detail`.
  *
  * `bpg-capacity`: the same codec with n·log2(1 + SNR) bits (the complex AWGN capacity of the n
@@ -55,6 +59,8 @@ interface BpgCommonConfig {
 
 interface BpgLdpcConfig extends BpgCommonConfig {
   mcs: string;
+  /** `auto(p_fail≤0.1)` or `oracle`. */
+  mcsChoice: string;
   decoder: string;
   iterations: number;
   demap: LlrMethod;
@@ -95,6 +101,20 @@ function sourceOf(p: { width: number; height: number; source: Uint8Array }): Rgb
   return createImage(p.width, p.height, p.source);
 }
 
+/** One pair of the list for a cell: its plan, the symbols its stream needs and its best possible PSNR. */
+interface Candidate {
+  mcs: Mcs;
+  plan: PairPlan;
+  index: number;
+  symbols: number;
+  bound: number;
+}
+
+/** Higher PSNR first; ties: fewer symbols, then list order. */
+function betterPlan(a: { psnr: number; symbols: number; index: number }, b: { psnr: number; symbols: number; index: number }): boolean {
+  return a.psnr > b.psnr || (a.psnr === b.psnr && (a.symbols < b.symbols || (a.symbols === b.symbols && a.index < b.index)));
+}
+
 /** How one pair's transmission ended. */
 type OutcomeKind = 'ok' | 'none' | 'failed' | 'undetected' | 'concealed' | 'conceal-failed';
 
@@ -108,6 +128,8 @@ interface Outcome {
   failedCodewords: number | null;
   /** The reconstruction when it is not the QP's clean decode or the failure image. */
   image?: RgbImage;
+  /** `auto`: the predicted probability that the chosen pair's stream arrives whole. */
+  arrival?: number;
 }
 
 class BpgLdpcScheme implements Scheme<BpgLdpcPrepared> {
@@ -115,12 +137,14 @@ class BpgLdpcScheme implements Scheme<BpgLdpcPrepared> {
   readonly prepareCache = 'disk' as const;
   readonly config: Readonly<BpgLdpcConfig>;
   private readonly link: LinkOptions;
+  private readonly table: McsBlerTable | null;
 
   constructor(
     private readonly codec: BpgCodec,
     private readonly cacheRoot: string | null,
     private readonly ratio: number,
     private readonly mcs: Mcs[],
+    private readonly choice: McsChoice,
     common: BpgCommonConfig,
     algorithm: LdpcAlgorithm,
     iterations: number,
@@ -128,9 +152,13 @@ class BpgLdpcScheme implements Scheme<BpgLdpcPrepared> {
     private readonly onFailure: OnFailure,
   ) {
     this.link = { algorithm, maxIterations: iterations, demap };
+    // One pair leaves nothing to choose: no table needed.
+    this.table = choice === 'auto' && mcs.length > 1 ? mcsBlerTable() : null;
+    if (this.table) checkTableFits(this.table, mcs, this.link);
     this.config = {
       ...common,
       mcs: mcs.map((m) => m.name).join(','),
+      mcsChoice: choice === 'auto' ? `auto(p_fail<=${MAX_IMAGE_FAILURE})` : 'oracle',
       decoder: linkDecoderName(mcs[0], this.link),
       iterations,
       demap,
@@ -171,7 +199,7 @@ class BpgLdpcScheme implements Scheme<BpgLdpcPrepared> {
     const source = sourceOf(p);
     const streams = new Map(p.streams);
     const psnrAt = new Map(p.psnrByQp);
-    const candidates = this.mcs.map((mcs, index) => {
+    const candidates = this.mcs.map((mcs, index): Candidate => {
       const plan = p.plans[index];
       if (!plan || plan.mcs !== mcs.name) throw new Error(`bpg-ldpc: prepared data for ${plan?.mcs} where ${mcs.name} was expected`);
       const bytes = plan.qp === null ? 0 : streams.get(plan.qp)!.length;
@@ -180,9 +208,53 @@ class BpgLdpcScheme implements Scheme<BpgLdpcPrepared> {
       const bound = plan.qp === null ? p.failurePsnr : Math.max(psnrAt.get(plan.qp)!, p.failurePsnr);
       return { mcs, plan, index, symbols, bound };
     });
-    // Highest possible PSNR first; ties: fewer symbols, then list order (the final tie-break too).
-    const before = (a: { psnr: number; symbols: number; index: number }, b: { psnr: number; symbols: number; index: number }): boolean =>
-      a.psnr > b.psnr || (a.psnr === b.psnr && (a.symbols < b.symbols || (a.symbols === b.symbols && a.index < b.index)));
+    const best = this.choice === 'oracle' ? await this.oracle(candidates, streams, psnrAt, p, source, ctx) : await this.auto(candidates, streams, psnrAt, p, source, ctx);
+
+    let reconstruction: RgbImage;
+    if (best.image) reconstruction = best.image;
+    else if (best.kind === 'ok') {
+      const store = encodesFor(this.codec, source, p.key, this.cacheRoot);
+      for (const [q, s] of streams) store.remember(q, s);
+      reconstruction = (await store.decodedAt([best.plan.qp!]))[0];
+    } else reconstruction = failureImage(p.width, p.height);
+
+    const bytes = best.plan.qp === null ? 0 : streams.get(best.plan.qp)!.length;
+    const detail = [
+      `mcs=${best.mcs.name}`,
+      ...(best.arrival !== undefined ? [`p_arrive=${best.arrival.toPrecision(3)}`] : []),
+      `qp=${best.plan.qp ?? 'none'}`,
+      `bytes=${bytes}`,
+      `budget=${best.plan.budgetBytes}`,
+      `codewords=${best.plan.qp === null ? 0 : codewordsFor(bytes, best.mcs)}`,
+      `failed=${best.failedCodewords ?? '1+'}`,
+      `outcome=${best.kind}`,
+    ].join(' ');
+    return { reconstruction, channelSymbols: best.symbols, bitsSent: best.codedBits, detail };
+  }
+
+  /**
+   * `auto`: the pair a transmitter would pick knowing the SNR and its own streams (mcs-table.ts):
+   * the best clean PSNR among those whose stream arrives whole with probability ≥ 1 − MAX_IMAGE_FAILURE,
+   * else the most likely to arrive. Only that pair is sent.
+   */
+  private async auto(candidates: Candidate[], streams: Map<number, Uint8Array>, psnrAt: Map<number, number>, p: BpgLdpcPrepared, source: RgbImage, ctx: TransmitContext): Promise<Outcome> {
+    const table = this.table;
+    const rated = candidates.map((c) => {
+      const codewords = c.plan.qp === null ? 0 : codewordsFor(streams.get(c.plan.qp)!.length, c.mcs);
+      const arrival = !table ? 1 : c.plan.qp === null ? 1 : arrivalProbability(tableBler(table, c.mcs.name, ctx.snrDb)!, codewords);
+      return { ...c, arrival };
+    });
+    const qualified = rated.filter((c) => c.arrival >= 1 - MAX_IMAGE_FAILURE);
+    const pick = qualified.length
+      ? qualified.reduce((a, b) => (betterPlan({ ...b, psnr: b.bound }, { ...a, psnr: a.bound }) ? b : a))
+      : rated.reduce((a, b) => (b.arrival > a.arrival ? b : a));
+    const outcome = await this.send(pick.mcs, pick.plan, streams, psnrAt, p, source, ctx);
+    return { ...outcome, arrival: table ? pick.arrival : undefined };
+  }
+
+  /** `oracle`: every pair is sent, the best reconstruction kept (a genie: it sees the noise draw). */
+  private async oracle(candidates: Candidate[], streams: Map<number, Uint8Array>, psnrAt: Map<number, number>, p: BpgLdpcPrepared, source: RgbImage, ctx: TransmitContext): Promise<Outcome> {
+    const before = betterPlan;
     const ordered = [...candidates].sort((a, b) => (before({ ...a, psnr: a.bound }, { ...b, psnr: b.bound }) ? -1 : 1));
 
     let best: (Outcome & { index: number }) | null = null;
@@ -197,26 +269,7 @@ class BpgLdpcScheme implements Scheme<BpgLdpcPrepared> {
       if (!best || before({ ...outcome, index: c.index }, { ...best })) best = { ...outcome, index: c.index };
     }
     if (!best) throw new Error('bpg-ldpc: no MCS to evaluate');
-
-    let reconstruction: RgbImage;
-    if (best.image) reconstruction = best.image;
-    else if (best.kind === 'ok') {
-      const store = encodesFor(this.codec, source, p.key, this.cacheRoot);
-      for (const [q, s] of streams) store.remember(q, s);
-      reconstruction = (await store.decodedAt([best.plan.qp!]))[0];
-    } else reconstruction = failureImage(p.width, p.height);
-
-    const bytes = best.plan.qp === null ? 0 : streams.get(best.plan.qp)!.length;
-    const detail = [
-      `mcs=${best.mcs.name}`,
-      `qp=${best.plan.qp ?? 'none'}`,
-      `bytes=${bytes}`,
-      `budget=${best.plan.budgetBytes}`,
-      `codewords=${best.plan.qp === null ? 0 : codewordsFor(bytes, best.mcs)}`,
-      `failed=${best.failedCodewords ?? '1+'}`,
-      `outcome=${best.kind}`,
-    ].join(' ');
-    return { reconstruction, channelSymbols: best.symbols, bitsSent: best.codedBits, detail };
+    return best;
   }
 
   private async send(
@@ -334,7 +387,7 @@ export const bpgLdpcFactory: SchemeFactory = {
   summary: 'BPG (HEVC intra) at the best QP that fits the budget, 5G NR LDPC + QAM, AWGN, soft demapping; failed block → mid-grey image',
   options: {
     ...COMMON_OPTIONS,
-    'bpg-mcs': { type: 'string', default: 'best', describe: 'BPG-LDPC rate:modulation, e.g. 2/3:16qam, a comma list, or best (every 1/3,1/2,2/3,3/4 × bpsk,qpsk,16qam,64qam pair; highest PSNR per image and SNR)' },
+    'bpg-mcs': { type: 'string', default: 'auto', describe: 'BPG-LDPC rate:modulation pairs (every 1/3,1/2,2/3,3/4 × bpsk,qpsk,16qam,64qam, or a comma list such as 2/3:16qam) and the choice per cell: auto (from the SNR and simulated BLER curves, as a transmitter could) or oracle (every pair sent, the best reconstruction kept: a genie)' },
     'bpg-decoder': { type: 'string', default: 'min-sum', describe: 'BPG-LDPC decoder: min-sum (layered normalised, WebAssembly SIMD) | sum-product' },
     'bpg-iterations': { type: 'number', default: 20, describe: 'BPG-LDPC decoder iterations at most' },
     'bpg-demap': { type: 'string', default: 'exact', describe: 'BPG-LDPC soft demapper: exact | maxlog' },
@@ -349,9 +402,9 @@ export const bpgLdpcFactory: SchemeFactory = {
     if (demap !== 'exact' && demap !== 'maxlog') throw new UserError(`--bpg-demap ${demap} is not a demapper: use exact or maxlog`);
     const onFailure = String(options['on-failure'] ?? 'grey');
     if (onFailure !== 'grey' && onFailure !== 'decode') throw new UserError(`--on-failure ${onFailure}: use grey (mid-grey image) or decode (HEVC error concealment)`);
-    const mcs = parseMcs(String(options['bpg-mcs'] ?? 'best'));
+    const { choice, list } = parseMcsChoice(String(options['bpg-mcs'] ?? 'auto'));
     const { codec, ratio, common } = commonFrom(options);
-    return new BpgLdpcScheme(codec, cacheRootFrom(options, ctx), ratio, mcs, common, decoder, iterations, demap, onFailure);
+    return new BpgLdpcScheme(codec, cacheRootFrom(options, ctx), ratio, list, choice, common, decoder, iterations, demap, onFailure);
   },
 };
 

@@ -31,7 +31,7 @@ export interface Mcs {
   readonly modulation: Modulation;
 }
 
-export const MCS_FORMS = `best, or a comma list of RATE:MOD with RATE ∈ ${Object.keys(RATE_CODES).join('|')} (or an LDPC spec such as nr:3072:6144) and MOD ∈ ${DEFAULT_MODULATIONS.join('|')}, e.g. 2/3:16qam`;
+export const MCS_FORMS = `auto, oracle, auto:LIST, oracle:LIST, or a LIST: a comma list of RATE:MOD with RATE ∈ ${Object.keys(RATE_CODES).join('|')} (or an LDPC spec such as nr:3072:6144) and MOD ∈ ${DEFAULT_MODULATIONS.join('|')}, e.g. 2/3:16qam`;
 
 /** Every default pair, rate-major: 1/3:bpsk, 1/3:qpsk, …, 3/4:64qam. */
 export function defaultMcsList(): Mcs[] {
@@ -46,10 +46,31 @@ function mcsFrom(codeText: string, modText: string): Mcs {
   return { name: `${label}:${modulation.name}`, ldpc, modulation };
 }
 
-/** `--bpg-mcs`: `best` (all default pairs) or an explicit list; UserError on anything else. */
+/**
+ * How BPG-LDPC picks a pair per cell: `auto` from the SNR and the transmitter's own streams
+ * (mcs-table.ts), `oracle` by sending every pair and keeping the best reconstruction (a genie).
+ */
+export type McsChoice = 'auto' | 'oracle';
+
+/**
+ * `--bpg-mcs`: `auto` or `oracle` over every default pair, `auto:LIST` or `oracle:LIST` over a comma
+ * list of pairs, or a bare LIST (auto).
+ */
+export function parseMcsChoice(text: string): { choice: McsChoice; list: Mcs[] } {
+  const t = text.trim().toLowerCase();
+  if (t === 'auto' || t === 'oracle') return { choice: t, list: defaultMcsList() };
+  for (const choice of ['auto', 'oracle'] as const) {
+    if (t.startsWith(`${choice}:`)) return { choice, list: parseMcs(t.slice(choice.length + 1)) };
+  }
+  if (t === 'best') {
+    throw new UserError(`--bpg-mcs best was the genie choice (every pair sent, the best reconstruction kept): it is now --bpg-mcs oracle; the default, auto, chooses from the SNR`);
+  }
+  return { choice: 'auto', list: parseMcs(text) };
+}
+
+/** A comma list of pairs (RATE:MOD); UserError on anything else. */
 export function parseMcs(text: string): Mcs[] {
   const t = text.trim().toLowerCase();
-  if (t === 'best') return defaultMcsList();
   const items = t.split(',').map((s) => s.trim());
   if (items.some((s) => s.length === 0)) throw new UserError(`--bpg-mcs '${text}': empty entry; use ${MCS_FORMS}`);
   const list: Mcs[] = [];

@@ -11,6 +11,7 @@ import {
   defaultMcsList,
   ldpcBudget,
   parseMcs,
+  parseMcsChoice,
   QpSearch,
   symbolsFor,
 } from '../../baselines/bpg-ldpc/budget';
@@ -183,7 +184,12 @@ describe('missing codec programs: one clear line', () => {
 describe('budget arithmetic', () => {
   test('parseMcs and parseRatio', () => {
     expect(defaultMcsList().map((m) => m.name)).toHaveLength(16);
-    expect(parseMcs('best')).toHaveLength(16);
+    expect(() => parseMcs('best')).toThrow();
+    expect(parseMcsChoice('auto')).toMatchObject({ choice: 'auto', list: expect.any(Array) });
+    expect(parseMcsChoice('oracle').list).toHaveLength(16);
+    expect(parseMcsChoice('oracle:1/2:qpsk,2/3:16qam')).toMatchObject({ choice: 'oracle', list: [{ name: '1/2:qpsk' }, { name: '2/3:16qam' }] });
+    expect(parseMcsChoice('1/2:qpsk').choice).toBe('auto');
+    expect(() => parseMcsChoice('best')).toThrow(/now --bpg-mcs oracle/);
     const [m] = parseMcs('2/3:16-QAM');
     expect([m.name, m.ldpc.name, m.ldpc.k, m.ldpc.e, m.modulation.bitsPerSymbol]).toEqual(['2/3:16qam', 'nr:3072:4608', 3072, 4608, 4]);
     expect(parseMcs('nr:3072:6144:qpsk')[0].name).toBe('1/2:qpsk');

@@ -188,7 +188,7 @@ describeWith(
     expect(chosen).toHaveLength(1);
     const fewer = defaultMcsList().map((m) => m.name).filter((m) => m !== chosen[0]);
     expect(fewer).toHaveLength(defaultMcsList().length - 1);
-    const planted = await runCells({ golden, image, schemes: ['bpg-ldpc'], cacheDir, options: { 'bpg-mcs': fewer.join(',') } });
+    const planted = await runCells({ golden, image, schemes: ['bpg-ldpc'], cacheDir, options: { 'bpg-mcs': `oracle:${fewer.join(',')}` } });
     const { result, failedCells } = await checkPlanted(golden, planted, work);
     expect(result.ok).toBe(false);
     expect(failedCells).toContain(`bpg-ldpc@${top}/${image}`);
