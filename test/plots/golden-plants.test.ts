@@ -7,7 +7,8 @@ import type { Scheme, SchemeOptions } from '../../bench/schemes/scheme';
 import { ImageTaskRunner } from '../../bench/sweep/image-task';
 import { formatMetricsCsv, type CellValues } from '../../bench/sweep/results';
 import { checkAgainstGolden, compareCells, readGolden, resolveTolerance, type GoldenFile } from '../../plots/check';
-import { describeWith, fileRequirement, KODAK_DIR, kodakRequirement, SHARED_MODELS } from '../requirements';
+import { ensureDataset } from '../../datasets';
+import { describeWith, fileRequirement, kodakRequirement, SHARED_DATA, SHARED_MODELS, vocRequirement } from '../requirements';
 import { tempDir } from './fixtures';
 
 /**
@@ -15,20 +16,37 @@ import { tempDir } from './fixtures';
  * the test recomputes the golden's cells in process (the sweep's own ImageTaskRunner), first as
  * they are — they must equal the golden's rows to the last printed digit — then with a change
  * planted in a scheme: 0.1 dB more noise (analog, deep JSCC), one caption word changed (Multi-SC),
- * one MCS removed (BPG-LDPC). The planted rows, put in place of the golden's, must fail `check`.
+ * one MCS removed (BPG-LDPC, oracle and auto). The planted rows, put in place of the golden's, must fail `check`.
  */
 
 const GOLDEN_DIR = path.join(__dirname, '..', '..', 'results', 'golden');
 const isnet = path.join(process.env.MULTISC_CACHE_DIR || path.join(require('os').homedir(), '.cache', 'multi-sc-bench'), 'models', 'isnet-general', 'isnet_general_fp32.onnx');
 
-/** Flags of the golden commands that are not scheme options (so the schemes ran with their defaults). */
-const SWEEP_FLAGS = new Set(['--dataset', '--schemes', '--snr', '--limit', '--seeds', '--profile', '--metric-models', '--samples']);
+/** Flags of the golden commands that are not scheme options. */
+const SWEEP_FLAGS = new Set(['--dataset', '--split', '--schemes', '--snr', '--limit', '--seeds', '--profile', '--metric-models', '--samples']);
 
-function defaultSchemeOptions(golden: GoldenFile): SchemeOptions {
-  for (const a of golden.command ?? []) {
-    if (a.startsWith('--')) expect([golden.file, a.split('=')[0], SWEEP_FLAGS.has(a.split('=')[0])]).toEqual([golden.file, a.split('=')[0], true]);
+/** A value flag of the golden's command (`--x v` or `--x=v`). */
+function commandValue(golden: GoldenFile, flag: string): string | undefined {
+  const args = golden.command ?? [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === flag) return args[i + 1];
+    if (args[i].startsWith(`${flag}=`)) return args[i].slice(flag.length + 1);
   }
-  return Object.fromEntries(Object.entries(schemeOptionSpecs()).map(([k, spec]) => [k, spec.default]));
+  return undefined;
+}
+
+/** The scheme options the golden ran with: the defaults, then the scheme flags its command names. */
+function goldenSchemeOptions(golden: GoldenFile): SchemeOptions {
+  const specs = schemeOptionSpecs();
+  const options: Record<string, string | number | boolean | undefined> = Object.fromEntries(Object.entries(specs).map(([k, spec]) => [k, spec.default]));
+  for (const a of golden.command ?? []) {
+    if (!a.startsWith('--')) continue;
+    const flag = a.split('=')[0];
+    const known = SWEEP_FLAGS.has(flag) || flag.slice(2) in specs;
+    expect([golden.file, flag, known]).toEqual([golden.file, flag, true]);
+    if (!SWEEP_FLAGS.has(flag)) options[flag.slice(2)] = commandValue(golden, flag)!;
+  }
+  return options;
 }
 
 interface CellRun {
@@ -41,13 +59,22 @@ interface CellRun {
   wrap?: (scheme: Scheme) => Scheme;
 }
 
+/** One image of the golden's dataset, found as `bench run` finds it. */
+async function goldenImage(golden: GoldenFile, id: string): Promise<{ id: string; path: string; maskPath?: string }> {
+  const split = commandValue(golden, '--split') as 'train' | 'val' | 'all' | undefined;
+  const ds = await ensureDataset(commandValue(golden, '--dataset')!, { dataDir: SHARED_DATA, cacheDir: tempDir('plants-ds'), split, fetchIfMissing: false });
+  const image = ds.images.find((im) => im.id === id)!;
+  expect([id, image !== undefined]).toEqual([id, true]);
+  return { id, path: image.path, ...(image.maskPath ? { maskPath: image.maskPath } : {}) };
+}
+
 /** The golden's cells of one image and some schemes, computed as `bench run` computes them. */
 async function runCells(o: CellRun): Promise<CellValues[]> {
-  const options = { ...defaultSchemeOptions(o.golden), ...o.options };
+  const options = { ...goldenSchemeOptions(o.golden), ...o.options };
   const session = { modelsDir: SHARED_MODELS, cacheDir: o.cacheDir };
   const runner = new ImageTaskRunner(
     {
-      dataset: 'kodak24',
+      dataset: commandValue(o.golden, '--dataset')!,
       profile: 'lite',
       schemes: o.schemes,
       schemeOptions: options,
@@ -67,7 +94,8 @@ async function runCells(o: CellRun): Promise<CellValues[]> {
     .filter((r) => r.image === o.image && o.schemes.includes(r.scheme))
     .map((r) => ({ scheme: r.scheme, snrDb: r.snr_db, seed: r.seed }));
   const rows: CellValues[] = [];
-  await runner.run({ id: o.image, path: path.join(KODAK_DIR, `${o.image}.png`), cells, saveSamples: false }, (e) => {
+  const source = await goldenImage(o.golden, o.image);
+  await runner.run({ ...source, cells, saveSamples: false }, (e) => {
     if (e.kind === 'row') {
       const { wall_ms: _, ...cell } = e.row;
       rows.push(cell);
@@ -127,8 +155,16 @@ const oneCaptionWordChanged = (s: Scheme): Scheme =>
     return s.transmit({ ...prepared, captions: [changeOneWord(prepared.captions[0]), ...prepared.captions.slice(1)] }, ctx);
   });
 
+/** The goldens the tests below plant a change in: every committed one. */
+const PLANTED = ['kodak24-analog.csv', 'kodak24-bpg-auto.csv', 'kodak24-bpg.csv', 'kodak24-deep-jscc.csv', 'kodak24-semantic.csv', 'voc2012-all.csv'];
+
+test('every committed golden has a planted change below', () => {
+  expect(fs.readdirSync(GOLDEN_DIR).filter((f) => f.endsWith('.csv')).sort()).toEqual(PLANTED);
+});
+
 describeWith(
   kodakRequirement(),
+  vocRequirement(),
   fileRequirement('the offline metric models', path.join(SHARED_MODELS, 'lpips-squeeze-caffe'), 'set MULTISC_MODELS_DIR to the folder holding lpips-squeeze-caffe/'),
   fileRequirement('the YOLOX-Nano detector', path.join(SHARED_MODELS, 'yolox-nano-coco'), 'set MULTISC_MODELS_DIR to the offline models folder'),
   fileRequirement('IS-Net', isnet, 'run "npm run models -- fetch isnet-general"'),
@@ -173,8 +209,12 @@ describeWith(
     expect(failedCells).toEqual(snrs.map((s) => `multi-sc@${s}/${image}`).sort());
   }, 300000);
 
-  test('kodak24-bpg.csv: the MCS chosen at the top SNR removed from --bpg-mcs fails there', async () => {
-    const golden = readGolden(path.join(GOLDEN_DIR, 'kodak24-bpg.csv'));
+  test.each([
+    ['kodak24-bpg.csv', 'oracle'],
+    ['kodak24-bpg-auto.csv', 'auto'],
+  ])('%s: the MCS chosen at the top SNR removed from --bpg-mcs %s fails there', async (file, mode) => {
+    const golden = readGolden(path.join(GOLDEN_DIR, file));
+    expect(commandValue(golden, '--bpg-mcs')).toBe(mode);
     const image = 'kodim03';
     const top = Math.max(...golden.rows.map((r) => r.snr_db));
     const chosen: string[] = [];
@@ -188,11 +228,23 @@ describeWith(
     expect(chosen).toHaveLength(1);
     const fewer = defaultMcsList().map((m) => m.name).filter((m) => m !== chosen[0]);
     expect(fewer).toHaveLength(defaultMcsList().length - 1);
-    const planted = await runCells({ golden, image, schemes: ['bpg-ldpc'], cacheDir, options: { 'bpg-mcs': `oracle:${fewer.join(',')}` } });
+    const planted = await runCells({ golden, image, schemes: ['bpg-ldpc'], cacheDir, options: { 'bpg-mcs': `${mode}:${fewer.join(',')}` } });
     const { result, failedCells } = await checkPlanted(golden, planted, work);
     expect(result.ok).toBe(false);
     expect(failedCells).toContain(`bpg-ldpc@${top}/${image}`);
     expect(result.report).toMatch(new RegExp(`^bpg-ldpc\\s+lite\\s+${top}\\s+${image}\\s+0\\s+psnr\\s.*FAIL: worse$`, 'm'));
     expect(resolveTolerance(golden.tolerance).rtol).toBe(1e-6);
+  }, 300000);
+
+  test('voc2012-all.csv: every scheme reproduces on an odd-sized VOC image; 0.1 dB more noise in deep JSCC fails at every SNR', async () => {
+    const golden = readGolden(path.join(GOLDEN_DIR, 'voc2012-all.csv'));
+    const image = '2007_000033'; // 500x366: deep JSCC pads, BPG and the renderer take odd sizes
+    const schemes = [...new Set(golden.rows.map((r) => r.scheme))];
+    expectReproduces(golden, await runCells({ golden, image, schemes, cacheDir }));
+    const planted = await runCells({ golden, image, schemes: ['deep-jscc'], cacheDir, wrap: moreNoise(0.1) });
+    const { result, failedCells } = await checkPlanted(golden, planted, work);
+    expect(result.ok).toBe(false);
+    const snrs = [...new Set(golden.rows.map((r) => r.snr_db))];
+    expect(failedCells).toEqual(snrs.map((s) => `deep-jscc@${s}/${image}`).sort());
   }, 300000);
 });
