@@ -6,6 +6,8 @@ import { hideBin } from 'yargs/helpers';
 import { glueNegativeValues, runMain, withUserErrors } from './cli-argv';
 import { isUserError, UserError } from './errors';
 import { schemeNames, schemeOptionSpecs } from './schemes/registry';
+import type { Profile } from './models/registry';
+import { DEFAULT_PAPER_DTYPE, PAPER_DTYPES, paperDtypeOf } from './models/paper-profile';
 import { parseList, parseShard, parseSnrGrid } from './sweep/grid';
 import { METRIC_NAMES, metricModelSetFrom, parseMetricList } from './metrics/score';
 import { checkCommand, plotCommand } from '../plots/commands';
@@ -18,7 +20,7 @@ import { mergeResults } from './sweep/merge';
 import { runSweep } from './sweep/run';
 import { cacheDir, DATASET_NAMES, describeDatasets, ensureDataset, fetchDataset, verifyDataset } from '../datasets';
 
-const PROFILES = ['lite', 'paper'];
+const PROFILES: readonly Profile[] = ['lite', 'paper'];
 /** Positionals and options that are lists (every other flag given twice keeps its last value). */
 const LIST_POSITIONALS = new Set(['_', 'dirs', 'files', 'ids', 'letter']);
 
@@ -73,7 +75,7 @@ async function main(argv: string[]): Promise<void> {
           for (const s of schemes) if (!schemeNames().includes(s)) {
             throw new UserError(`unknown scheme "${s}" in --schemes: available schemes are ${schemeNames().join(', ')}`);
           }
-          if (!PROFILES.includes(a.profile)) throw new UserError(`--profile ${a.profile}: use ${PROFILES.join(' or ')}`);
+          if (!PROFILES.includes(a.profile as Profile)) throw new UserError(`--profile ${a.profile}: use ${PROFILES.join(' or ')}`);
           if (a.split !== undefined && a.dataset !== 'voc2012') throw new UserError(`--split applies to voc2012 only, not ${a.dataset}`);
           const split = a.split ?? 'val';
           if (!['train', 'val', 'all'].includes(split)) throw new UserError(`--split ${split}: use train, val or all`);
@@ -106,7 +108,7 @@ async function main(argv: string[]): Promise<void> {
             schemeOptions: Object.fromEntries(Object.keys(schemeOptionSpecs()).map((k) => [k, (a as Record<string, unknown>)[k] as string])),
             snrs,
             seeds,
-            profile: a.profile,
+            profile: a.profile as Profile,
             out,
             resume: a.resume,
             shard,
@@ -163,11 +165,17 @@ async function main(argv: string[]): Promise<void> {
             .positional('action', { type: 'string', choices: ['list', 'fetch', 'verify'], describe: 'what to do' })
             .positional('ids', { type: 'string', array: true, describe: 'model ids (default: all of --profile)' })
             .option('profile', { type: 'string', describe: 'only the models of this profile: lite | paper' })
+            .option('dtype', {
+              type: 'string',
+              describe: `models with several weight variants: only this one (${PAPER_DTYPES.join(' | ')})`,
+              defaultDescription: `fetch: ${DEFAULT_PAPER_DTYPE}; list, verify: all`,
+            })
             .option('models-dir', { type: 'string', describe: 'folder holding model files (else $MULTISC_MODELS_DIR)' })
             .option('cache-dir', { type: 'string', describe: 'cache folder', defaultDescription: '$MULTISC_CACHE_DIR or ~/.cache/multi-sc-bench' }),
         async (a) => {
           const opts = { modelsDir: a['models-dir'], cacheDir: a['cache-dir'] };
-          const ids = selectModels(a.ids as string[] | undefined, a.profile);
+          const dtype = a.dtype !== undefined ? paperDtypeOf(a.dtype) : a.action === 'fetch' ? DEFAULT_PAPER_DTYPE : undefined;
+          const ids = selectModels(a.ids as string[] | undefined, a.profile, dtype);
           if (a.action === 'list') {
             for (const line of await describeModels(ids, opts)) console.log(line);
           } else if (a.action === 'fetch') {

@@ -89,6 +89,8 @@ export interface RunMeta {
   dataset: string | null;
   split: string | null;
   profile: string | null;
+  /** Which metric models scored the run (offline | public), independent of the profile. */
+  metricModels: string | null;
   images: number | null;
   seeds: number | null;
   snrs: number[] | null;
@@ -141,6 +143,7 @@ export function readRunMeta(dir: string): RunMeta {
     dataset: str(config.dataset),
     split: str(config.split),
     profile: str(config.profile),
+    metricModels: str(config.metric_models),
     images: int(config.images),
     seeds: int(config.seeds),
     snrs: Array.isArray(config.snr_db) && config.snr_db.every((x) => typeof x === 'number') ? (config.snr_db as number[]) : null,

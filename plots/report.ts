@@ -226,6 +226,7 @@ function metaTable(meta: RunMeta): string {
   add('dataset', meta.dataset);
   add('split', meta.split);
   add('profile', meta.profile);
+  add('metric models', meta.metricModels);
   add('images', meta.images);
   add('seeds', meta.seeds);
   add('SNR grid (dB)', meta.snrs?.join(', '));

@@ -6,30 +6,38 @@ import { Transform } from 'stream';
 import { pipeline } from 'stream/promises';
 import { UserError, isUserError } from '../errors';
 import { describeFsFailure } from './files';
-import { createDigester, describeMismatch, ExpectedIntegrity } from './hash';
+import { createDigester, describeMismatch, type Digester, type Digests, type ExpectedIntegrity } from './hash';
 
 /**
- * Verified HTTP(S) download of one file: stream into `<dest>.<pid>.part` while hashing, compare
- * with the pinned hashes, then rename into place. A reader never sees a partial or unverified
- * `dest`; every failure removes the temp file and becomes a one-line UserError.
- * The pid in the temp name lets two processes (e.g. two sweep shards fetching on first use) download
- * the same file at once without writing into each other's temp file; the last rename wins, and both
- * renamed files were verified.
+ * Verified HTTP(S) download of one file: stream into a temp file while hashing, compare with the
+ * pinned hashes, then rename into place. A reader never sees a partial or unverified `dest`.
+ *
+ * Without `resume` the temp file is `<dest>.<pid>.part` (two processes fetching the same file on
+ * first use never write into each other's; the last rename wins, both were verified) and every
+ * failure removes it. With `resume` (large files) the bytes of a transfer cut off mid-body are kept
+ * in `<dest>.partial`, continued with an HTTP Range request (a few times within the call, and by a
+ * later call), and deleted when the whole file fails verification; a server that ignores Range
+ * sends the file again from byte 0. Every failure becomes a one-line UserError.
  */
 
 export interface DownloadRequest {
   url: string;
   dest: string;
   expected: ExpectedIntegrity;
-  /** Called with each chunk's length, for progress. */
+  /** Called with each chunk's length, for progress (bytes resumed from disk count too). */
   onBytes?: (bytes: number) => void;
   maxRedirects?: number;
   /** Give up when the connection is silent this long (connect, headers or body). */
   idleTimeoutMs?: number;
+  /** Keep and continue an interrupted transfer (see above). */
+  resume?: boolean;
+  /** With `resume`: connections tried within this call (default 4). */
+  attempts?: number;
 }
 
 export const DEFAULT_MAX_REDIRECTS = 5;
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+const DEFAULT_ATTEMPTS = 4;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 const FIX_HINT = 'get the file another way and import it with --from';
@@ -38,40 +46,123 @@ function partPathFor(dest: string): string {
   return `${dest}.${process.pid}.part`;
 }
 
-export async function downloadVerified(req: DownloadRequest): Promise<void> {
+/** Where `resume` keeps the bytes of an interrupted transfer of `dest`. */
+export function partialPathFor(dest: string): string {
+  return `${dest}.partial`;
+}
+
+/** Resolves to the digests of the file now at `dest`. */
+export async function downloadVerified(req: DownloadRequest): Promise<Digests> {
+  if (req.resume) return downloadResumable(req);
   fs.mkdirSync(path.dirname(req.dest), { recursive: true });
   const part = partPathFor(req.dest);
   try {
     const { response, url } = await openFollowingRedirects(req);
     const digester = createDigester(req.expected);
-    const hashing = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        digester.update(chunk);
-        req.onBytes?.(chunk.length);
-        callback(null, chunk);
-      },
-    });
     try {
-      // Opened synchronously: a lazily opened stream could create the file after a failed
-      // pipeline was cleaned up, leaving a stray .part behind.
-      await pipeline(response, hashing, fs.createWriteStream(part, { fd: fs.openSync(part, 'w') }));
+      await pipeline(response, hashingStream(digester, req.onBytes), fs.createWriteStream(part, { fd: fs.openSync(part, 'w') }));
     } catch (e) {
-      const announced = Number(response.headers['content-length']);
-      const got = digester.digest().size;
-      throw toUserError(e, url, `after ${got}${Number.isFinite(announced) ? ` of ${announced}` : ''} bytes`);
+      throw toUserError(e, url, `after ${digester.digest().size}${announcedOf(response)} bytes`);
     }
-    const mismatch = describeMismatch(req.expected, digester.digest());
-    if (mismatch) {
-      throw new UserError(
-        `checksum mismatch for ${url}: ${mismatch}. The download was deleted. Retry; if it happens again the ` +
-          `server sends other bytes than the pinned ones: ${FIX_HINT}`,
-      );
-    }
+    const digests = digester.digest();
+    verifyOrThrow(req, url, digests);
     fs.renameSync(part, req.dest);
+    return digests;
   } catch (e) {
     throw toUserError(e, req.url);
   } finally {
     fs.rmSync(part, { force: true }); // no-op after a successful rename
+  }
+}
+
+async function downloadResumable(req: DownloadRequest): Promise<Digests> {
+  fs.mkdirSync(path.dirname(req.dest), { recursive: true });
+  const part = partialPathFor(req.dest);
+  const attempts = req.attempts ?? DEFAULT_ATTEMPTS;
+  let lastError: UserError | null = null;
+  try {
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const have = fs.existsSync(part) ? fs.statSync(part).size : 0;
+      // The kept bytes are hashed before the request: a response must be read as soon as it
+      // arrives, or a connection cut meanwhile discards what was buffered.
+      const resumed = createDigester(req.expected);
+      if (have > 0) for await (const chunk of fs.createReadStream(part, { highWaterMark: 1 << 20 })) resumed.update(chunk as Buffer);
+      const { response, url } = await openFollowingRedirects(req, have > 0 ? { range: `bytes=${have}-` } : {});
+      if (response.statusCode === 416) {
+        // Our partial file is not a prefix the server can continue (e.g. longer than the file).
+        response.resume();
+        fs.rmSync(part, { force: true });
+        lastError = new UserError(`${url} cannot continue the ${have} bytes kept in ${part}; starting again`);
+        continue;
+      }
+      // 206 continues our bytes; 200 (a server without Range) starts again from byte 0.
+      const continues = response.statusCode === 206 && contentRangeStart(response) === have;
+      if (response.statusCode === 206 && !continues) {
+        response.resume();
+        fs.rmSync(part, { force: true });
+        lastError = new UserError(`${url} answered a range request with ${String(response.headers['content-range'])}; starting again`);
+        continue;
+      }
+      const digester = continues ? resumed : createDigester(req.expected);
+      if (continues) req.onBytes?.(have);
+      // Written synchronously chunk by chunk: every byte received before a cut is on disk to continue.
+      const fd = fs.openSync(part, continues ? 'a' : 'w');
+      try {
+        for await (const chunk of response) {
+          fs.writeSync(fd, chunk as Buffer);
+          digester.update(chunk as Buffer);
+          req.onBytes?.((chunk as Buffer).length);
+        }
+      } catch (e) {
+        const got = digester.digest().size;
+        lastError = toUserError(e, url, `after ${got}${announcedOf(response, continues ? have : 0)} bytes`);
+        if (describeFsFailure(e, '') !== null) throw lastError; // the disk failed: retrying will not help
+        continue;
+      } finally {
+        fs.closeSync(fd);
+      }
+      const digests = digester.digest();
+      if (describeMismatch(req.expected, digests) !== null) fs.rmSync(part, { force: true });
+      verifyOrThrow(req, url, digests);
+      fs.renameSync(part, req.dest);
+      return digests;
+    }
+  } catch (e) {
+    throw toUserError(e, req.url);
+  }
+  const kept = fs.existsSync(part) ? fs.statSync(part).size : 0;
+  throw new UserError(
+    `${lastError?.message ?? `download of ${req.url} failed`} (${attempts} connections tried; ${kept} bytes kept in ${part}: run the same command again to continue)`,
+  );
+}
+
+function hashingStream(digester: Digester, onBytes?: (n: number) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      digester.update(chunk);
+      onBytes?.(chunk.length);
+      callback(null, chunk);
+    },
+  });
+}
+
+function announcedOf(response: http.IncomingMessage, offset = 0): string {
+  const announced = Number(response.headers['content-length']);
+  return Number.isFinite(announced) ? ` of ${announced + offset}` : '';
+}
+
+function contentRangeStart(response: http.IncomingMessage): number | null {
+  const m = /^bytes (\d+)-/.exec(String(response.headers['content-range'] ?? ''));
+  return m ? Number(m[1]) : null;
+}
+
+function verifyOrThrow(req: DownloadRequest, url: string, digests: Digests): void {
+  const mismatch = describeMismatch(req.expected, digests);
+  if (mismatch) {
+    throw new UserError(
+      `checksum mismatch for ${url}: ${mismatch}. The download was deleted. Retry; if it happens again the ` +
+        `server sends other bytes than the pinned ones: ${FIX_HINT}`,
+    );
   }
 }
 
@@ -81,11 +172,11 @@ interface OpenResponse {
   url: string;
 }
 
-async function openFollowingRedirects(req: DownloadRequest): Promise<OpenResponse> {
+async function openFollowingRedirects(req: DownloadRequest, headers: Record<string, string> = {}): Promise<OpenResponse> {
   const maxRedirects = req.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
   let url = parseUrl(req.url);
   for (let redirects = 0; ; redirects++) {
-    const response = await get(url, req.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+    const response = await get(url, req.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, headers);
     const status = response.statusCode ?? 0;
     const via = url.href === req.url ? '' : ` (redirected from ${req.url})`;
     const location = response.headers.location;
@@ -97,7 +188,7 @@ async function openFollowingRedirects(req: DownloadRequest): Promise<OpenRespons
       url = parseUrl(location, url);
       continue;
     }
-    if (status !== 200) {
+    if (status !== 200 && !((status === 206 || status === 416) && headers.range)) {
       response.resume();
       throw new UserError(`HTTP ${status}${response.statusMessage ? ` ${response.statusMessage}` : ''} from ${url.href}${via}. The file is not available there: ${FIX_HINT}`);
     }
@@ -118,12 +209,12 @@ function parseUrl(text: string, base?: URL): URL {
   return url;
 }
 
-function get(url: URL, idleTimeoutMs: number): Promise<http.IncomingMessage> {
+function get(url: URL, idleTimeoutMs: number, headers: Record<string, string>): Promise<http.IncomingMessage> {
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     // agent: false → one connection per request, closed afterwards: no pooled sockets that keep
     // the process (or a test runner) alive after the last download.
-    const request = client.get(url, { agent: false, headers: { 'user-agent': 'multi-sc-bench', accept: '*/*' } }, resolve);
+    const request = client.get(url, { agent: false, headers: { 'user-agent': 'multi-sc-bench', accept: '*/*', ...headers } }, resolve);
     request.setTimeout(idleTimeoutMs, () => {
       const err: NodeJS.ErrnoException = new Error(`no data for ${Math.round(idleTimeoutMs / 1000)} s`);
       err.code = 'ETIMEDOUT';

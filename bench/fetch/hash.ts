@@ -7,7 +7,8 @@ import * as fs from 'fs';
  */
 
 export interface ExpectedIntegrity {
-  sha256: string;
+  /** null: not known in advance (a revision-pinned file whose hash was never published); not checked. */
+  sha256: string | null;
   /** Also checked when the manifest has it. */
   md5?: string;
   /** Bytes; also checked when the manifest has it. */
@@ -63,9 +64,9 @@ export async function digestFile(
 export function describeMismatch(expected: ExpectedIntegrity, actual: Digests): string | null {
   const sizeOk = expected.size === undefined || expected.size === actual.size;
   const md5Ok = expected.md5 === undefined || expected.md5 === actual.md5;
-  if (sizeOk && md5Ok && expected.sha256 === actual.sha256) return null;
-  const show = (d: { sha256: string; md5?: string; size?: number }) =>
-    [`sha256 ${d.sha256}`, d.md5 !== undefined && !md5Ok ? `md5 ${d.md5}` : '', d.size !== undefined ? `${d.size} B` : '']
+  if (sizeOk && md5Ok && (expected.sha256 === null || expected.sha256 === actual.sha256)) return null;
+  const show = (d: { sha256: string | null; md5?: string; size?: number }) =>
+    [d.sha256 === null ? '' : `sha256 ${d.sha256}`, d.md5 !== undefined && !md5Ok ? `md5 ${d.md5}` : '', d.size !== undefined ? `${d.size} B` : '']
       .filter(Boolean)
       .join(', ');
   return `expected ${show(expected)}; got ${show(actual)}`;

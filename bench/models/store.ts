@@ -8,7 +8,8 @@ import { cacheDir } from '../fetch/cache-dir';
 import { downloadVerified } from '../fetch/download';
 import { isDirectory, isFile } from '../fetch/files';
 import { createDigester, describeMismatch, digestFile } from '../fetch/hash';
-import { type TransferOptions, logLine } from '../fetch/transfer';
+import { type TransferOptions, logLine, startByteMeter } from '../fetch/transfer';
+import { writeFileAtomic } from '../fs-atomic';
 import { packageRoot } from '../run-info';
 import { modelEntry, type ModelEntry, type ModelSource } from './registry';
 
@@ -74,8 +75,24 @@ async function sha256Of(file: string): Promise<string> {
   return d.sha256;
 }
 
-function matchingSource(entry: ModelEntry, sha256: string, size: number): ModelSource | undefined {
-  return entry.sources.find((s) => s.sha256 === sha256 && (s.size === undefined || s.size === size));
+/** Beside a file fetched from a source without a published hash: the sha256 it had when fetched. */
+export function recordedHashPath(file: string): string {
+  return `${file}.sha256`;
+}
+
+function recordedHash(file: string): string | null {
+  return isFile(recordedHashPath(file)) ? fs.readFileSync(recordedHashPath(file), 'utf8').trim() : null;
+}
+
+/**
+ * The source whose bytes these are: a pinned hash equal to the file's, or, for a file the cache
+ * fetched from a source without a published hash, the hash recorded at that fetch.
+ */
+function matchingSource(entry: ModelEntry, file: string, origin: LocatedModel['origin'], sha256: string, size: number): ModelSource | undefined {
+  const pinned = entry.sources.find((s) => s.sha256 === sha256 && (s.size === undefined || s.size === size));
+  if (pinned || origin !== 'cache') return pinned;
+  const unpinned = entry.sources.find((s) => s.sha256 === null && (s.size === undefined || s.size === size));
+  return unpinned && recordedHash(file) === sha256 ? { ...unpinned, sha256 } : undefined;
 }
 
 /**
@@ -87,9 +104,11 @@ async function findModel(entry: ModelEntry, opts: StoreOptions): Promise<Located
   for (const c of candidates(entry, opts)) {
     if (!isFile(c.file)) continue;
     const sha256 = await sha256Of(c.file);
-    const source = matchingSource(entry, sha256, fs.statSync(c.file).size);
+    const source = matchingSource(entry, c.file, c.origin, sha256, fs.statSync(c.file).size);
     if (!source) {
-      const expected = entry.sources.map((s) => `${s.sha256} (${sourceLabel(s)})`).join(' or ');
+      const expected = entry.sources
+        .map((s) => `${s.sha256 ?? `the hash recorded when fetched (${recordedHash(c.file) ?? 'none recorded'})`} (${sourceLabel(s)})`)
+        .join(' or ');
       throw new UserError(
         `model ${id}: ${c.file} has sha256 ${sha256}, expected ${expected}; the file is corrupt or another version: ` +
           `delete it and run \`npm run models -- fetch ${id}\``,
@@ -158,9 +177,14 @@ export async function fetchModel(id: string, opts: StoreOptions & { npmRegistry?
     try {
       if (s.kind === 'npm') await fetchFromNpm(s, dest, opts);
       else {
-        const url = s.kind === 'url' ? s.url : `https://huggingface.co/${s.repo}/resolve/${s.revision}/${s.file}`;
-        logLine(opts, `${id}: downloading ${url}`);
-        await downloadVerified({ url, dest, expected: { sha256: s.sha256, size: s.size } });
+        const url = s.kind === 'url' ? s.url : hfFileUrl(s);
+        logLine(opts, `${id}: downloading ${url}${s.sha256 === null ? ' (no published sha256: the revision pins it; the hash is recorded now)' : ''}`);
+        const meter = startByteMeter(`download ${id}`, s.size ?? entry.approxBytes ?? 0, opts);
+        // Large files resume after a cut connection (a later `models fetch` continues them too).
+        fs.rmSync(recordedHashPath(dest), { force: true });
+        const digests = await downloadVerified({ url, dest, expected: { sha256: s.sha256, size: s.size }, resume: true, onBytes: (n) => meter.add(n) });
+        meter.done();
+        if (s.sha256 === null) writeFileAtomic(recordedHashPath(dest), `${digests.sha256}\n`);
       }
       return await locateModel(id, opts);
     } catch (e) {
@@ -169,6 +193,15 @@ export async function fetchModel(id: string, opts: StoreOptions & { npmRegistry?
     }
   }
   throw new UserError(`model ${id}: every source failed — ${failures.join(' | ')}`);
+}
+
+/**
+ * Where a hub file is served: `{HF_ENDPOINT}/{repo}/resolve/{revision}/{file}`, the huggingface_hub
+ * convention, so that a mirror (or a test server) can stand in for huggingface.co.
+ */
+export function hfFileUrl(s: { repo: string; revision: string; file: string }): string {
+  const endpoint = (process.env.HF_ENDPOINT?.trim() || 'https://huggingface.co').replace(/\/+$/, '');
+  return `${endpoint}/${s.repo}/resolve/${s.revision}/${s.file}`;
 }
 
 /**

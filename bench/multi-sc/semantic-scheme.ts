@@ -5,6 +5,8 @@ import type { RgbImage } from '../image';
 import { createDetector, DEFAULT_DETECTOR, type Detector } from '../models/detector';
 import { createSegmenter, DEFAULT_SEGMENTER, type Segmenter } from '../models/segmenter';
 import { createVocGroundTruthSegmenter, VOC_GT_SEGMENTER } from '../models/voc-ground-truth';
+import { DEFAULT_PAPER_DTYPE, PAPER_DTYPES, PAPER_GENERATOR_MISSING, paperDtypeOf, paperSemanticModels } from '../models/paper-profile';
+import type { Profile } from '../models/registry';
 import type { SessionOptions } from '../models/session';
 import { timed, timedSync } from '../phase-timer';
 import { awgnChannel } from '../phy/awgn';
@@ -54,6 +56,7 @@ export const SEMANTIC_OPTIONS: Readonly<Record<string, SchemeOptionSpec>> = {
   ...JSCC_MODEL_OPTION,
   segmenter: { type: 'string', default: DEFAULT_SEGMENTER, describe: 'segmentation model id (lite: isnet-general, isnet-general-small), or voc-gt: the VOC2012 ground-truth mask, an oracle (largest class)' },
   detector: { type: 'string', default: DEFAULT_DETECTOR, describe: 'object detector model id behind the template captioner' },
+  dtype: { type: 'string', default: DEFAULT_PAPER_DTYPE, describe: `paper profile: weights of the captioner (nanoLLaVA): ${PAPER_DTYPES.join(' | ')}` },
 };
 
 interface SemanticConfig {
@@ -244,13 +247,21 @@ function semanticFactory(variant: SemanticVariant, summary: string): SchemeFacto
     summary,
     sourceFile: __filename,
     options: SEMANTIC_OPTIONS,
-    requiredModels: (o: SchemeOptions) => {
+    requiredModels: (o: SchemeOptions, profile?: Profile) => {
+      if (profile === 'paper') {
+        const models = paperSemanticModels(variant, paperDtypeOf(String(o.dtype ?? DEFAULT_PAPER_DTYPE)));
+        return variant === 'vlm-csc' ? models : [...models, ...sliceCodecOf(o).models];
+      }
       const detector = String(o.detector ?? DEFAULT_DETECTOR);
       if (variant === 'vlm-csc') return [detector];
       const segmenter = String(o.segmenter ?? DEFAULT_SEGMENTER);
       return [...(segmenter === VOC_GT_SEGMENTER ? [] : [segmenter]), detector, ...sliceCodecOf(o).models];
     },
     create(o: SchemeOptions, ctx?: SchemeContext): Scheme {
+      if (ctx?.profile === 'paper') {
+        paperDtypeOf(String(o.dtype ?? DEFAULT_PAPER_DTYPE));
+        throw new UserError(`--profile paper: ${variant} cannot run: ${PAPER_GENERATOR_MISSING}; use --profile lite (its stand-ins are named in run.json)`);
+      }
       if (variant !== 'vlm-csc' && o.segmenter === VOC_GT_SEGMENTER && ctx?.dataset !== undefined && ctx.dataset !== 'voc2012') {
         throw new UserError(`--segmenter voc-gt reads VOC2012's ground-truth masks; dataset ${ctx.dataset} has none: use --dataset voc2012, or --segmenter isnet-general`);
       }

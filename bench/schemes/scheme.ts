@@ -1,4 +1,5 @@
 import type { RgbImage } from '../image';
+import type { Profile } from '../models/registry';
 import type { SessionOptions } from '../models/session';
 import type { Rng } from '../phy/rng';
 
@@ -77,8 +78,11 @@ export interface SchemeFactory {
   readonly sourceFile: string;
   /** The flags this scheme reads (shared flags may be declared by several schemes, identically). */
   readonly options?: Readonly<Record<string, SchemeOptionSpec>>;
-  /** Model ids the scheme needs with these options: fetched and checked before a sweep starts. */
-  requiredModels?(options: SchemeOptions): string[];
+  /**
+   * Model ids the scheme needs with these options and profile: checked (lite: also fetched)
+   * before a sweep starts.
+   */
+  requiredModels?(options: SchemeOptions, profile?: Profile): string[];
   create(options: SchemeOptions, ctx?: SchemeContext): Scheme;
 }
 
@@ -88,4 +92,6 @@ export interface SchemeContext {
   session?: SessionOptions;
   /** The dataset of the run (a scheme that needs its annotations refuses others at once). */
   dataset?: string;
+  /** Which models fill the scheme's roles (captioner, corrector, segmenter, generator); default lite. */
+  profile?: Profile;
 }

@@ -8,6 +8,7 @@ import { codeVersion } from '../code-version';
 import { takePhaseTimes, timed, timedSync, type PhaseTimes } from '../phase-timer';
 import { rngFor } from '../phy/rng';
 import { schemeCodeVersion, schemeFactory } from '../schemes/registry';
+import type { Profile } from '../models/registry';
 import type { Scheme, SchemeOptions } from '../schemes/scheme';
 import { CellCache } from './cell-cache';
 import { PrepareCache, contentHash, type PrepareSource } from './prepare-cache';
@@ -17,7 +18,7 @@ import { formatNumber } from './results';
 /** What every task of a sweep shares; plain data so that it can cross to a worker thread. */
 export interface SweepEnv {
   dataset: string;
-  profile: string;
+  profile: Profile;
   schemes: string[];
   schemeOptions: SchemeOptions;
   cacheDir: string;
@@ -66,7 +67,7 @@ export class ImageTaskRunner {
    */
   constructor(
     private readonly env: SweepEnv,
-    createScheme: (name: string) => Scheme = (name) => schemeFactory(name).create(env.schemeOptions, { session: env.scorer.session, dataset: env.dataset }),
+    createScheme: (name: string) => Scheme = (name) => schemeFactory(name).create(env.schemeOptions, { session: env.scorer.session, dataset: env.dataset, profile: env.profile }),
   ) {
     for (const name of env.schemes) this.schemes.set(name, createScheme(name));
     this.cache = new PrepareCache(env.cacheDir, (scheme) => schemeCodeVersion(scheme.name));

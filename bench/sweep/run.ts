@@ -4,12 +4,14 @@ import * as path from 'path';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import { ImageScorer, type ScorerConfig } from '../metrics/score';
+import { requirePaperModels } from '../models/paper-profile';
 import { fetchModel, locateModel } from '../models/store';
 import { addPhaseTimes, type PhaseTimes } from '../phase-timer';
 import { createProgress } from '../progress';
 import { environmentInfo, gitState } from '../run-info';
 import { schemeFactory } from '../schemes/registry';
 import type { SchemeOptions } from '../schemes/scheme';
+import type { Profile } from '../models/registry';
 import { inShard, type Shard } from './grid';
 import { runTasks } from './pool';
 import type { CellSpec, ImageTask, SweepEnv, TaskEvent } from './image-task';
@@ -35,7 +37,7 @@ export interface SweepConfig {
   schemeOptions: SchemeOptions;
   snrs: number[];
   seeds: number;
-  profile: string;
+  profile: Profile;
   out: string;
   resume: boolean;
   shard: Shard | null;
@@ -64,7 +66,7 @@ export interface SweepOutcome {
  * continues here, or its rows would mix two experiments in one folder.
  */
 function resultConfig(cfg: SweepConfig, schemeConfigs: Record<string, unknown>, signatures: Record<string, string>): Record<string, unknown> {
-  return { dataset: cfg.dataset, split: cfg.split, profile: cfg.profile, schemes: schemeConfigs, metrics: signatures };
+  return { dataset: cfg.dataset, split: cfg.split, profile: cfg.profile, metric_models: cfg.scorer.metricModels, schemes: schemeConfigs, metrics: signatures };
 }
 
 export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
@@ -76,8 +78,12 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
   const schemeModels = new Set<string>();
   for (const name of cfg.schemes) {
     const factory = schemeFactory(name);
-    schemeConfigs[name] = factory.create(cfg.schemeOptions, { session: cfg.scorer.session, dataset: cfg.dataset }).config;
-    for (const id of factory.requiredModels?.(cfg.schemeOptions) ?? []) schemeModels.add(id);
+    const ids = factory.requiredModels?.(cfg.schemeOptions, cfg.profile) ?? [];
+    // The paper profile's models are gigabytes: never fetched implicitly, and a missing one stops
+    // the run before anything else (no scheme ever stands in for another).
+    if (cfg.profile === 'paper') await requirePaperModels(name, ids, cfg.scorer.session);
+    schemeConfigs[name] = factory.create(cfg.schemeOptions, { session: cfg.scorer.session, dataset: cfg.dataset, profile: cfg.profile }).config;
+    for (const id of ids) schemeModels.add(id);
   }
   // Models are fetched (where they have a public source) and loaded before any cell runs, so a
   // missing or wrong one stops the run at once with one line.

@@ -136,7 +136,8 @@ export function buildFigures(summary: Summary, meta: RunMeta, opts: BuildOptions
       ? `${meta.images} image${meta.images === 1 ? '' : 's'} × ${meta.seeds} seed${meta.seeds === 1 ? '' : 's'}, n = ${range(nAll)} per point`
       : `n = ${range(nAll)} per point (images × seeds)`;
   const ciText = nAll.some((n) => n >= 2) ? 'lines: mean; bands: 95% CI of the mean (Student t over images × seeds)' : 'lines: mean (n = 1: no CI band)';
-  const general = `${dsLabel}, profile ${profiles.join(', ')}, ${imagesSeeds}; ${ciText}. SNR is Es/N0 per complex channel symbol (AWGN).`;
+  const metricModels = meta.metricModels !== null ? ` (metric models ${meta.metricModels})` : '';
+  const general = `${dsLabel}, profile ${profiles.join(', ')}${metricModels}, ${imagesSeeds}; ${ciText}. SNR is Es/N0 per complex channel symbol (AWGN).`;
   const signatureLine = (m: string): string => meta.signatures[m] ?? `${m}: signature not recorded (run.json missing or without config.metrics)`;
 
   const axisFor = (metric: string, title: string, points: CurvePoint[]): MetricAxis => {

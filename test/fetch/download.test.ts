@@ -1,18 +1,20 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isUserError } from '../../bench/errors';
-import { downloadVerified } from '../../bench/fetch/download';
+import { downloadVerified, partialPathFor } from '../../bench/fetch/download';
 import { listTree, md5, removeTempDirs, sha256, tempDir, tinyPng } from '../datasets/fixtures';
 import { LocalServer, startLocalServer } from './local-server';
 
 let server: LocalServer;
 let good: Buffer;
 let other: Buffer;
+/** 200 bytes, for the resume tests. */
+const big = Buffer.from(Array.from({ length: 200 }, (_, i) => (i * 37 + 11) & 255));
 
 beforeAll(async () => {
   good = await tinyPng(10);
   other = await tinyPng(99);
-  server = await startLocalServer((p) => {
+  server = await startLocalServer((p, hit) => {
     switch (p) {
       case '/files/good.png': return { body: good };
       case '/files/corrupt.png': return { body: other }; // served under the name of `good`, wrong bytes
@@ -21,6 +23,13 @@ beforeAll(async () => {
       case '/moved-twice/good.png': return { redirect: `${server.url}/moved/good.png`, status: 301 };
       case '/loop.png': return { redirect: '/loop.png' };
       case '/broken.png': return { status: 500 };
+      // Cut after 40 bytes on the first request only; later requests may continue with Range.
+      case '/ranged/cut-once.bin': return hit === 0 ? { body: big, truncateAt: 40 } : { body: big, acceptRanges: true };
+      // Cut every time after 30 bytes of what it sends: each request moves 30 bytes on.
+      case '/ranged/cut-always.bin': return { body: big, truncateAt: 30, acceptRanges: true };
+      // Cut once, then ignores Range (200 with the whole body).
+      case '/plain/cut-once.bin': return hit === 0 ? { body: big, truncateAt: 40 } : { body: big };
+      case '/ranged/wrong.bin': return hit === 0 ? { body: big, truncateAt: 40 } : { body: Buffer.from(big).fill(7, 60), acceptRanges: true };
       default: return undefined;
     }
   });
@@ -140,5 +149,57 @@ describe('downloadVerified', () => {
       downloadVerified({ url: 'ftp://127.0.0.1/x.png', dest: path.join(tempDir('dl'), 'x'), expected: { sha256: sha256(good) } }),
       'only http and https',
     );
+  });
+});
+
+describe('downloadVerified with resume (large model files)', () => {
+  const expected = () => ({ sha256: sha256(big), size: big.length });
+  const rangesOf = (p: string) => server.ranges.filter((_, i) => server.hits[i] === p);
+
+  test('a connection cut mid-body is continued with an HTTP Range request; only the verified file remains', async () => {
+    const dir = tempDir('dl');
+    const dest = path.join(dir, 'm.onnx');
+    let bytes = 0;
+    await downloadVerified({ url: `${server.url}/ranged/cut-once.bin`, dest, expected: expected(), resume: true, onBytes: (n) => (bytes += n) });
+    expect(fs.readFileSync(dest).equals(big)).toBe(true);
+    expect(listTree(dir)).toEqual(['m.onnx']);
+    expect(rangesOf('/ranged/cut-once.bin')).toEqual(['', 'bytes=40-']);
+    expect(bytes).toBe(40 + 40 + 160); // first try, the 40 bytes re-read from disk, the rest
+  });
+
+  test('out of attempts, the bytes so far are kept and a later call continues them', async () => {
+    const dir = tempDir('dl');
+    const dest = path.join(dir, 'm.onnx');
+    const url = `${server.url}/ranged/cut-always.bin`;
+    const msg = await expectUserError(downloadVerified({ url, dest, expected: expected(), resume: true, attempts: 2 }), url, '60 bytes kept', 'run the same command again');
+    expect(msg).toContain(partialPathFor(dest));
+    expect(listTree(dir)).toEqual(['m.onnx.partial']);
+    expect(fs.readFileSync(partialPathFor(dest)).equals(big.subarray(0, 60))).toBe(true);
+    await downloadVerified({ url, dest, expected: expected(), resume: true, attempts: 10 });
+    expect(fs.readFileSync(dest).equals(big)).toBe(true);
+    expect(listTree(dir)).toEqual(['m.onnx']);
+    expect(rangesOf('/ranged/cut-always.bin').slice(-2)).toEqual(['bytes=150-', 'bytes=180-']);
+  });
+
+  test('a server that ignores Range sends the file again from byte 0', async () => {
+    const dest = path.join(tempDir('dl'), 'm.onnx');
+    await downloadVerified({ url: `${server.url}/plain/cut-once.bin`, dest, expected: expected(), resume: true });
+    expect(fs.readFileSync(dest).equals(big)).toBe(true);
+  });
+
+  test('resumed bytes that do not verify are a checksum mismatch, and nothing is kept', async () => {
+    const dir = tempDir('dl');
+    const url = `${server.url}/ranged/wrong.bin`;
+    await expectUserError(downloadVerified({ url, dest: path.join(dir, 'm.onnx'), expected: expected(), resume: true }), 'checksum mismatch', sha256(big));
+    expect(listTree(dir)).toEqual([]);
+  });
+
+  test('a kept partial file longer than the file (416) is dropped and the file fetched whole', async () => {
+    const dir = tempDir('dl');
+    const dest = path.join(dir, 'm.onnx');
+    fs.writeFileSync(partialPathFor(dest), Buffer.alloc(500));
+    await downloadVerified({ url: `${server.url}/ranged/cut-once.bin`, dest, expected: expected(), resume: true });
+    expect(fs.readFileSync(dest).equals(big)).toBe(true);
+    expect(listTree(dir)).toEqual(['m.onnx']);
   });
 });

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { isUserError } from '../../bench/errors';
 import { modelEntry, registerModel, type ModelEntry } from '../../bench/models/registry';
-import { cachedModelPath, fetchModel, locateModel } from '../../bench/models/store';
+import { cachedModelPath, fetchModel, hfFileUrl, locateModel, recordedHashPath } from '../../bench/models/store';
 import { startLocalServer, type LocalServer } from '../fetch/local-server';
 
 /** Model fetch and verification against a local HTTP server on 127.0.0.1 (no other address). */
@@ -33,8 +33,21 @@ async function userError(p: Promise<unknown>): Promise<string> {
   return e.message;
 }
 
+const HF_REV = 'a'.repeat(40);
+const HF_PREFIX = `/org/tiny/resolve/${HF_REV}/`;
+
 beforeAll(async () => {
-  server = await startLocalServer((p) => (p === '/m.onnx' ? { body: bytes } : undefined));
+  server = await startLocalServer((p, hit) => {
+    if (p === '/m.onnx') return { body: bytes };
+    // A hub mirror (HF_ENDPOINT): the large file is cut once mid-body, then served with Range.
+    if (p === `${HF_PREFIX}onnx/big.onnx`) return hit === 0 ? { body: bytes, truncateAt: 1000 } : { body: bytes, acceptRanges: true };
+    if (p === `${HF_PREFIX}config.json`) return { body: Buffer.from('{"a":1}\n') };
+    return undefined;
+  });
+  const hfSource = (file: string, sha256: string | null) => ({ kind: 'hf' as const, repo: 'org/tiny', revision: HF_REV, file, sha256 });
+  registerModel(entry('t-hf', [hfSource('onnx/big.onnx', sha(bytes))]));
+  registerModel(entry('t-hf-unpinned', [hfSource('config.json', null)]));
+  registerModel(entry('t-hf-wrong', [hfSource('config.json', '0'.repeat(64))]));
   cache = fs.mkdtempSync(path.join(os.tmpdir(), 'msb-models-'));
   registerModel(entry('t-url', [{ kind: 'url', url: `${server.url}/m.onnx`, sha256: sha(bytes), size: bytes.length }]));
   registerModel(entry('t-badsha', [{ kind: 'url', url: `${server.url}/m.onnx`, sha256: '0'.repeat(64) }]));
@@ -92,4 +105,47 @@ test('a local-only model: found in the models folder, else one line with the pla
 test('unknown ids and duplicate registrations are refused', async () => {
   expect(await userError(locateModel('no-such-model', opts()))).toMatch(/unknown model "no-such-model"/);
   expect(() => registerModel(entry('t-url', [{ kind: 'url', url: 'http://127.0.0.1/x', sha256: 'a' }]))).toThrow(/already registered/);
+});
+
+describe('hub files through HF_ENDPOINT (a mirror on 127.0.0.1)', () => {
+  const saved = process.env.HF_ENDPOINT;
+  beforeAll(() => (process.env.HF_ENDPOINT = `${server.url}/`));
+  afterAll(() => (saved === undefined ? delete process.env.HF_ENDPOINT : (process.env.HF_ENDPOINT = saved)));
+
+  test('the URL is {HF_ENDPOINT}/{repo}/resolve/{revision}/{file}; huggingface.co without it', () => {
+    expect(hfFileUrl({ repo: 'org/tiny', revision: HF_REV, file: 'onnx/big.onnx' })).toBe(`${server.url}${HF_PREFIX}onnx/big.onnx`);
+    delete process.env.HF_ENDPOINT;
+    expect(hfFileUrl({ repo: 'Xenova/nanoLLaVA', revision: 'r', file: 'config.json' })).toBe('https://huggingface.co/Xenova/nanoLLaVA/resolve/r/config.json');
+    process.env.HF_ENDPOINT = `${server.url}/`;
+  });
+
+  test('a cut connection is resumed with Range, and the file verifies against its pinned sha256', async () => {
+    const progress: number[] = [];
+    const m = await fetchModel('t-hf', { ...opts(), onProgress: (p) => progress.push(p.bytes) });
+    expect(fs.readFileSync(m.path)).toEqual(bytes);
+    const ranges = server.ranges.filter((_, i) => server.hits[i] === `${HF_PREFIX}onnx/big.onnx`);
+    expect(ranges).toEqual(['', 'bytes=1000-']);
+    expect(progress[progress.length - 1]).toBeGreaterThanOrEqual(bytes.length);
+    expect(fs.readdirSync(path.dirname(m.path))).toEqual(['model.onnx']);
+  });
+
+  test('a file without a published hash: fetched, its hash recorded, and a later change detected', async () => {
+    const m = await fetchModel('t-hf-unpinned', opts());
+    expect(m.sha256).toBe(sha(Buffer.from('{"a":1}\n')));
+    expect(fs.readFileSync(recordedHashPath(m.path), 'utf8').trim()).toBe(m.sha256);
+    expect((await locateModel('t-hf-unpinned', opts())).sha256).toBe(m.sha256);
+    fs.writeFileSync(m.path, '{"a":2}\n');
+    const msg = await userError(locateModel('t-hf-unpinned', opts()));
+    expect(msg).toContain(`the hash recorded when fetched (${m.sha256})`);
+    // Without the record, nothing vouches for the file: it is not used either.
+    fs.rmSync(recordedHashPath(m.path));
+    expect(await userError(locateModel('t-hf-unpinned', opts()))).toContain('none recorded');
+  });
+
+  test('a mirror serving other bytes than the pinned hash: checksum mismatch, nothing kept', async () => {
+    const msg = await userError(fetchModel('t-hf-wrong', opts()));
+    expect(msg).toMatch(/hf org\/tiny@aaaaaaaaaaaa\/config\.json: checksum mismatch/);
+    const dir = path.join(cache, 'models', 't-hf-wrong');
+    expect(fs.existsSync(dir) ? fs.readdirSync(dir) : []).toEqual([]);
+  });
 });

@@ -1,0 +1,73 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { cliEnv, makeSyntheticKodak, runCli, tempDir } from './helpers';
+import { cliRequirement, describeWith } from '../requirements';
+
+/**
+ * The paper profile never falls back to the lite models: without its models it stops in one line
+ * that names them and the command that fetches them; schemes without profile-specific models
+ * (analog, deep JSCC, BPG-LDPC) run, and run.json records the profile and the metric models apart.
+ */
+describeWith(cliRequirement())('--profile paper', () => {
+  let work: string;
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    work = tempDir('paper');
+    dataDir = path.join(work, 'data');
+    await makeSyntheticKodak(dataDir);
+    env = { ...cliEnv(path.join(work, 'cache')), MULTISC_MODELS_DIR: path.join(work, 'no-models') };
+    fs.mkdirSync(env.MULTISC_MODELS_DIR!);
+  });
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+  const run = (out: string, ...more: string[]) =>
+    runCli(['run', '--profile', 'paper', '--dataset', 'kodak24', '--data-dir', dataDir, '--limit', '1', '--snr', '9', '--metrics', 'psnr', '--quiet', '--out', out, ...more], env);
+
+  test.each([
+    ['multi-sc', ['nanollava-vision-encoder-q8', 'nanollava-decoder-q8', 'nanollava-tokenizer', 'bart-spelling-encoder', 'bart-spelling-decoder', 'fcn-resnet50-11']],
+    ['vlm-csc', ['nanollava-embed-tokens-q8', 'bart-spelling-config']],
+  ])('%s without its models: one error line naming them and the fetch command; nothing written', (scheme, named) => {
+    const out = path.join(work, `refused-${scheme}`);
+    const r = run(out, '--schemes', scheme);
+    expect(r.status).not.toBe(0);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^error: --profile paper: ${scheme} needs models that are not here: .*npm run models -- fetch --profile paper`));
+    for (const id of named) expect(lines[0]).toContain(id);
+    if (scheme === 'vlm-csc') expect(lines[0]).not.toContain('fcn-resnet50-11');
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test('--dtype picks the captioner variant the refusal names', () => {
+    const r = run(path.join(work, 'refused-fp16'), '--schemes', 'single-text', '--dtype', 'fp16');
+    expect(r.stderr).toContain('nanollava-decoder-fp16');
+    expect(r.stderr).not.toContain('nanollava-decoder-q8');
+    expect(run(path.join(work, 'bad-dtype'), '--schemes', 'multi-sc', '--dtype', 'int3').stderr.trim()).toMatch(/^error: --dtype int3: use q8, q4, fp16, fp32$/);
+  });
+
+  test('a scheme without paper-specific models runs; run.json keeps the profile and the metric models apart', () => {
+    const out = path.join(work, 'analog');
+    const r = run(out, '--schemes', 'analog');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const config = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).config;
+    expect(config.profile).toBe('paper');
+    expect(config.metric_models).toEqual(expect.stringMatching(/^(offline|public)$/));
+    expect(fs.readFileSync(path.join(out, 'metrics.csv'), 'utf8').split('\n')[1]).toMatch(/^kodak24,analog,paper,9,kodim01,/);
+  });
+
+  test('models list --profile paper: every file with its size, source and sha256', () => {
+    const r = runCli(['models', 'list', '--profile', 'paper'], env);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const at = (id: string) => lines.findIndex((l) => l.startsWith(`${id} `));
+    for (const id of ['nanollava-decoder-q8', 'nanollava-decoder-fp16', 'bart-spelling-decoder', 'fcn-resnet50-11', 'clip-vit-b32-image', 'lpips-alex', 'nanollava-tokenizer']) {
+      expect(at(id)).toBeGreaterThanOrEqual(0);
+      expect(lines[at(id)]).toMatch(/absent +from (hf |https:\/\/)/);
+      expect(lines[at(id) + 1]).toMatch(/^ +size .+; sha256 ([0-9a-f]{64}|not published \(the revision pins it; recorded on fetch\))$/);
+    }
+    expect(lines[at('nanollava-decoder-q8')]).toContain('hf Xenova/nanoLLaVA@603bc229a629/onnx/decoder_model_merged_quantized.onnx');
+    expect(lines[at('nanollava-decoder-q8') + 1]).toContain('size 484413840 B (484.4 MB); sha256 5eddb33de046ceabef9072b55b203cf3065a654e62a6d07efc5dbc96d4561dfc');
+    expect(lines[at('fcn-resnet50-11') + 1]).toContain('sha256 8abd3ae6c258e6fd210d8fb296261ea5c0603c6cc2f568db6097f6fbaaeff0d5');
+  });
+});
