@@ -62,7 +62,12 @@ export type ModelSource =
    * Git LFS, or an LFS page we never saw); `models fetch` records the hash of what it downloaded
    * beside the file, and every later load checks against that record.
    */
-  | { kind: 'hf'; repo: string; revision: string; file: string; sha256: string | null; size?: number };
+  | { kind: 'hf'; repo: string; revision: string; file: string; sha256: string | null; size?: number }
+  /**
+   * Never in the registry: a tiny stand-in with the same inputs and outputs, listed in the
+   * `fixtures.json` of a models folder (test/fixtures/paper-tiny). Results made with one say so.
+   */
+  | { kind: 'fixture'; path: string; sha256: string; size?: number };
 
 export interface ModelEntry {
   id: string;

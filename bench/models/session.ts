@@ -72,9 +72,10 @@ function describe(t: { name: string; type?: string; shape?: readonly unknown[] }
 }
 
 /**
- * Inputs must agree exactly (names, order, element types, fixed dimensions; symbolic dimensions
- * match anything). Outputs: each one the registry lists must exist as declared; a model may have
- * more (IS-Net's side outputs), which the harness never reads.
+ * Inputs must agree exactly (names, element types, fixed dimensions; symbolic dimensions match
+ * anything), in any order: inputs are fed by name, and exporters order the 50 inputs of a decoder
+ * with a key/value cache differently. Outputs: each one the registry lists must exist as declared;
+ * a model may have more (IS-Net's side outputs), which the harness never reads.
  */
 export function checkContract(entry: ModelEntry, session: ort.InferenceSession, file: string): void {
   const tensors = (got: readonly ort.InferenceSession.ValueMetadata[]) =>
@@ -89,7 +90,7 @@ export function checkContract(entry: ModelEntry, session: ort.InferenceSession, 
   const outputs = tensors(session.outputMetadata);
   // An optional input the file lacks is left out of the expected list (transformers.js does the same).
   const expectedInputs = entry.inputs.filter((w) => !w.optional || inputs.some((g) => g.name === w.name));
-  const inputsOk = inputs.length === expectedInputs.length && expectedInputs.every((w, i) => matches(w, inputs[i]));
+  const inputsOk = inputs.length === expectedInputs.length && expectedInputs.every((w) => matches(w, inputs.find((g) => g.name === w.name)));
   const outputsOk = entry.outputs.every((w) => matches(w, outputs.find((g) => g.name === w.name)));
   if (!inputsOk || !outputsOk) {
     const kind = inputsOk ? 'output' : 'input';

@@ -47,14 +47,49 @@ export function cachedModelPath(entry: ModelEntry, opts: StoreOptions): string {
   return path.join(cacheDir(opts.cacheDir), 'models', entry.id, entry.fileName);
 }
 
+/** The manifest of a models folder that holds test fixtures instead of real weights. */
+export const FIXTURES_MANIFEST = 'fixtures.json';
+
+interface Candidate {
+  file: string;
+  origin: LocatedModel['origin'];
+  /** Set when the file is a fixture the models folder's fixtures.json lists. */
+  fixture?: Extract<ModelSource, { kind: 'fixture' }>;
+}
+
+/**
+ * The fixtures a models folder lists (`{"models": {"<id>": {"path", "sha256"}}}`), by id; none
+ * when it has no manifest. A malformed manifest is one line.
+ */
+function fixturesOf(dir: string): Map<string, Extract<ModelSource, { kind: 'fixture' }>> {
+  const file = path.join(dir, FIXTURES_MANIFEST);
+  const out = new Map<string, Extract<ModelSource, { kind: 'fixture' }>>();
+  if (!isFile(file)) return out;
+  let models: unknown;
+  try {
+    models = (JSON.parse(fs.readFileSync(file, 'utf8')) as { models?: unknown }).models;
+  } catch (e) {
+    throw new UserError(`${file} is not valid JSON (${(e as Error).message}); regenerate it (tools/fixtures/make_paper_tiny.py)`);
+  }
+  for (const [id, v] of Object.entries((models ?? {}) as Record<string, { path?: unknown; sha256?: unknown }>)) {
+    if (typeof v.path !== 'string' || typeof v.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(v.sha256)) {
+      throw new UserError(`${file}: model ${id} needs a "path" and a 64-hex "sha256"; regenerate it (tools/fixtures/make_paper_tiny.py)`);
+    }
+    out.set(id, { kind: 'fixture', path: v.path, sha256: v.sha256 });
+  }
+  return out;
+}
+
 /** Candidate files, in search order, with the setting that names each. */
-function candidates(entry: ModelEntry, opts: StoreOptions): { file: string; origin: LocatedModel['origin'] }[] {
-  const out: { file: string; origin: LocatedModel['origin'] }[] = [];
+function candidates(entry: ModelEntry, opts: StoreOptions): Candidate[] {
+  const out: Candidate[] = [];
   const models = modelsDirFrom(opts);
   if (models) {
     if (!isDirectory(models.dir)) {
       throw new UserError(`${models.origin} ${models.dir} is not a folder: point it at the folder that holds the model files, or unset it`);
     }
+    const fixture = fixturesOf(models.dir).get(entry.id);
+    if (fixture) out.push({ file: path.join(models.dir, fixture.path), origin: models.origin, fixture });
     for (const s of entry.sources) if (s.kind === 'local') out.push({ file: path.join(models.dir, s.path), origin: models.origin });
   }
   for (const s of entry.sources) if (s.kind === 'repo') out.push({ file: path.join(packageRoot(), s.path), origin: 'repo' });
@@ -104,7 +139,10 @@ async function findModel(entry: ModelEntry, opts: StoreOptions): Promise<Located
   for (const c of candidates(entry, opts)) {
     if (!isFile(c.file)) continue;
     const sha256 = await sha256Of(c.file);
-    const source = matchingSource(entry, c.file, c.origin, sha256, fs.statSync(c.file).size);
+    const source = c.fixture ? (c.fixture.sha256 === sha256 ? c.fixture : undefined) : matchingSource(entry, c.file, c.origin, sha256, fs.statSync(c.file).size);
+    if (!source && c.fixture) {
+      throw new UserError(`model ${id}: the fixture ${c.file} has sha256 ${sha256}, its ${FIXTURES_MANIFEST} says ${c.fixture.sha256}; regenerate the fixtures`);
+    }
     if (!source) {
       const expected = entry.sources
         .map((s) => `${s.sha256 ?? `the hash recorded when fetched (${recordedHash(c.file) ?? 'none recorded'})`} (${sourceLabel(s)})`)
@@ -140,6 +178,8 @@ export function sourceLabel(s: ModelSource): string {
       return s.url;
     case 'hf':
       return `hf ${s.repo}@${s.revision.slice(0, 12)}/${s.file}`;
+    case 'fixture':
+      return `test fixture (same I/O, not the real weights): ${s.path}`;
   }
 }
 

@@ -5,7 +5,8 @@ import type { RgbImage } from '../image';
 import { createDetector, DEFAULT_DETECTOR, type Detector } from '../models/detector';
 import { createSegmenter, DEFAULT_SEGMENTER, type Segmenter } from '../models/segmenter';
 import { createVocGroundTruthSegmenter, VOC_GT_SEGMENTER } from '../models/voc-ground-truth';
-import { DEFAULT_PAPER_DTYPE, PAPER_DTYPES, PAPER_GENERATOR_MISSING, paperDtypeOf, paperSemanticModels } from '../models/paper-profile';
+import { createFcnSegmenter } from '../models/fcn-segmenter';
+import { DEFAULT_PAPER_DTYPE, PAPER_DTYPES, PAPER_GENERATOR_MISSING, PAPER_SEGMENTER, paperDtypeOf, paperSemanticModels } from '../models/paper-profile';
 import type { Profile } from '../models/registry';
 import type { SessionOptions } from '../models/session';
 import { timed, timedSync } from '../phase-timer';
@@ -54,7 +55,7 @@ export const SEMANTIC_OPTIONS: Readonly<Record<string, SchemeOptionSpec>> = {
   corrector: { type: 'string', default: 'symspell', describe: 'receiver spelling corrector: symspell | none' },
   'slice-codec': { type: 'string', default: 'analog', describe: 'how the main-object slice is sent: analog (uncoded, LMMSE) | deep-jscc (--jscc-model)' },
   ...JSCC_MODEL_OPTION,
-  segmenter: { type: 'string', default: DEFAULT_SEGMENTER, describe: 'segmentation model id (lite: isnet-general, isnet-general-small), or voc-gt: the VOC2012 ground-truth mask, an oracle (largest class)' },
+  segmenter: { type: 'string', default: DEFAULT_SEGMENTER, describe: 'main-object segmenter: isnet-general, isnet-general-small (salient object), fcn-resnet50-11 (the letter\'s FCN, largest class; fetched on first use, 141 MB), or voc-gt: the VOC2012 ground-truth mask, an oracle (largest class)' },
   detector: { type: 'string', default: DEFAULT_DETECTOR, describe: 'object detector model id behind the template captioner' },
   dtype: { type: 'string', default: DEFAULT_PAPER_DTYPE, describe: `paper profile: weights of the captioner (nanoLLaVA): ${PAPER_DTYPES.join(' | ')}` },
 };
@@ -170,7 +171,12 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
     let mask: Uint8Array | null = null;
     let slice: PreparedSlice | null = null;
     if (this.sliceCodec) {
-      this.segmenter ??= this.config.segmenter === VOC_GT_SEGMENTER ? Promise.resolve(createVocGroundTruthSegmenter()) : createSegmenter(this.config.segmenter, this.session);
+      this.segmenter ??=
+        this.config.segmenter === VOC_GT_SEGMENTER
+          ? Promise.resolve(createVocGroundTruthSegmenter())
+          : this.config.segmenter === PAPER_SEGMENTER
+            ? createFcnSegmenter(PAPER_SEGMENTER, this.session)
+            : createSegmenter(this.config.segmenter, this.session);
       const segmenter = await this.segmenter;
       const seg = await timed('segmentation', () => segmenter.segment(image, source));
       if (seg.box) {
