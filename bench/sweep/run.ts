@@ -96,6 +96,10 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
       return { id, sha256: file.sha256, path: file.path, source: file.source.kind };
     }),
   );
+  const fixtures = models.filter((m) => m.source === 'fixture').map((m) => m.id);
+  if (fixtures.length) {
+    process.stderr.write(`warning: ${fixtures.join(', ')}: test fixtures (same inputs and outputs, not the real weights); these results mean nothing\n`);
+  }
   let results = resultConfig(cfg, schemeConfigs, scorer.signatures());
 
   if (fs.existsSync(cfg.out) && !fs.statSync(cfg.out).isDirectory()) {

@@ -70,4 +70,20 @@ describeWith(cliRequirement())('--profile paper', () => {
     expect(lines[at('nanollava-decoder-q8') + 1]).toContain('size 484413840 B (484.4 MB); sha256 5eddb33de046ceabef9072b55b203cf3065a654e62a6d07efc5dbc96d4561dfc');
     expect(lines[at('fcn-resnet50-11') + 1]).toContain('sha256 8abd3ae6c258e6fd210d8fb296261ea5c0603c6cc2f568db6097f6fbaaeff0d5');
   });
+
+  test('--metric-models public on the fixture folder: rows scored by the stand-ins, each named a fixture in run.json', () => {
+    const out = path.join(work, 'public-metrics');
+    const fixtures = path.join(__dirname, '..', 'fixtures', 'paper-tiny');
+    const r = runCli(
+      ['run', '--profile', 'lite', '--dataset', 'kodak24', '--data-dir', dataDir, '--limit', '1', '--snr', '9', '--schemes', 'analog',
+        '--metric-models', 'public', '--models-dir', fixtures, '--metrics', 'lpips,cosine', '--quiet', '--out', out],
+      env,
+    );
+    expect(r.stderr).toBe('warning: lpips-alex, clip-vit-b32-image: test fixtures (same inputs and outputs, not the real weights); these results mean nothing\n');
+    expect(r.status).toBe(0);
+    const run = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
+    expect(run.config.metric_models).toBe('public');
+    expect(run.config.metrics.lpips).toMatch(/^lpips:net=alex\|v=0\.1\|/);
+    expect(run.models.map((m: { id: string; source: string }) => `${m.id}:${m.source}`).sort()).toEqual(['clip-vit-b32-image:fixture', 'lpips-alex:fixture']);
+  });
 });
