@@ -33,6 +33,8 @@ export interface DownloadRequest {
   resume?: boolean;
   /** With `resume`: connections tried within this call (default 4). */
   attempts?: number;
+  /** What else the user can do, ending each error (default: the datasets' `--from` import). */
+  fixHint?: string;
 }
 
 export const DEFAULT_MAX_REDIRECTS = 5;
@@ -41,6 +43,7 @@ const DEFAULT_ATTEMPTS = 4;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 const FIX_HINT = 'get the file another way and import it with --from';
+const hintOf = (req: DownloadRequest) => req.fixHint ?? FIX_HINT;
 
 function partPathFor(dest: string): string {
   return `${dest}.${process.pid}.part`;
@@ -62,14 +65,14 @@ export async function downloadVerified(req: DownloadRequest): Promise<Digests> {
     try {
       await pipeline(response, hashingStream(digester, req.onBytes), fs.createWriteStream(part, { fd: fs.openSync(part, 'w') }));
     } catch (e) {
-      throw toUserError(e, url, `after ${digester.digest().size}${announcedOf(response)} bytes`);
+      throw toUserError(e, url, hintOf(req), `after ${digester.digest().size}${announcedOf(response)} bytes`);
     }
     const digests = digester.digest();
     verifyOrThrow(req, url, digests);
     fs.renameSync(part, req.dest);
     return digests;
   } catch (e) {
-    throw toUserError(e, req.url);
+    throw toUserError(e, req.url, hintOf(req));
   } finally {
     fs.rmSync(part, { force: true }); // no-op after a successful rename
   }
@@ -115,7 +118,7 @@ async function downloadResumable(req: DownloadRequest): Promise<Digests> {
         }
       } catch (e) {
         const got = digester.digest().size;
-        lastError = toUserError(e, url, `after ${got}${announcedOf(response, continues ? have : 0)} bytes`);
+        lastError = toUserError(e, url, hintOf(req), `after ${got}${announcedOf(response, continues ? have : 0)} bytes`);
         if (describeFsFailure(e, '') !== null) throw lastError; // the disk failed: retrying will not help
         continue;
       } finally {
@@ -128,7 +131,7 @@ async function downloadResumable(req: DownloadRequest): Promise<Digests> {
       return digests;
     }
   } catch (e) {
-    throw toUserError(e, req.url);
+    throw toUserError(e, req.url, hintOf(req));
   }
   const kept = fs.existsSync(part) ? fs.statSync(part).size : 0;
   throw new UserError(
@@ -161,7 +164,7 @@ function verifyOrThrow(req: DownloadRequest, url: string, digests: Digests): voi
   if (mismatch) {
     throw new UserError(
       `checksum mismatch for ${url}: ${mismatch}. The download was deleted. Retry; if it happens again the ` +
-        `server sends other bytes than the pinned ones: ${FIX_HINT}`,
+        `server sends other bytes than the pinned ones: ${hintOf(req)}`,
     );
   }
 }
@@ -183,14 +186,14 @@ async function openFollowingRedirects(req: DownloadRequest, headers: Record<stri
     if (REDIRECT_STATUSES.has(status) && location) {
       response.resume(); // discard the body so the socket is released
       if (redirects >= maxRedirects) {
-        throw new UserError(`too many redirects (more than ${maxRedirects}) fetching ${req.url}; last one from ${url.href} to ${location}. The host is misconfigured: ${FIX_HINT}`);
+        throw new UserError(`too many redirects (more than ${maxRedirects}) fetching ${req.url}; last one from ${url.href} to ${location}. The host is misconfigured: ${hintOf(req)}`);
       }
       url = parseUrl(location, url);
       continue;
     }
     if (status !== 200 && !((status === 206 || status === 416) && headers.range)) {
       response.resume();
-      throw new UserError(`HTTP ${status}${response.statusMessage ? ` ${response.statusMessage}` : ''} from ${url.href}${via}. The file is not available there: ${FIX_HINT}`);
+      throw new UserError(`HTTP ${status}${response.statusMessage ? ` ${response.statusMessage}` : ''} from ${url.href}${via}. The file is not available there: ${hintOf(req)}`);
     }
     return { response, url: url.href };
   }
@@ -225,7 +228,7 @@ function get(url: URL, idleTimeoutMs: number, headers: Record<string, string>): 
 }
 
 /** Maps any failure to one line that says what failed, where, and what to do. */
-function toUserError(e: unknown, url: string, when = ''): UserError {
+function toUserError(e: unknown, url: string, hint: string, when = ''): UserError {
   if (isUserError(e)) return e;
   const err = e as NodeJS.ErrnoException;
   const at = when ? ` ${when}` : '';
@@ -233,5 +236,5 @@ function toUserError(e: unknown, url: string, when = ''): UserError {
   if (local) return new UserError(local);
   // Node reports a connection closed mid-body as ECONNRESET "aborted"; say it in words.
   const reason = err.message === 'aborted' ? 'the connection was closed' : err.code && !err.message.includes(err.code) ? `${err.code} ${err.message}` : err.message;
-  return new UserError(`download of ${url} failed${at}: ${reason}. Check the network connection (Node ignores HTTP(S)_PROXY) and retry, or ${FIX_HINT}`);
+  return new UserError(`download of ${url} failed${at}: ${reason}. Check the network connection (Node ignores HTTP(S)_PROXY) and retry, or ${hint}`);
 }

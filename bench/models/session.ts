@@ -2,7 +2,7 @@ import { timed } from '../phase-timer';
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors';
 import { modelEntry, type ModelEntry, type TensorSpec } from './registry';
-import { locateModel, type LocatedModel, type StoreOptions } from './store';
+import { locateModel, modelsDirFrom, type LocatedModel, type StoreOptions } from './store';
 
 /**
  * ONNX Runtime sessions: one per model per process, created on first use. On load the session's
@@ -24,7 +24,8 @@ export interface ModelSession {
 const sessions = new Map<string, Promise<ModelSession>>();
 
 export function modelSession(id: string, opts: SessionOptions = {}): Promise<ModelSession> {
-  const key = JSON.stringify([id, opts.threads ?? 1, opts.device ?? 'cpu']);
+  // Keyed by where models are looked for too: two folders may hold two files under one id.
+  const key = JSON.stringify([id, opts.threads ?? 1, opts.device ?? 'cpu', modelsDirFrom(opts)?.dir ?? null, opts.cacheDir ?? null]);
   let s = sessions.get(key);
   if (!s) {
     s = openSession(id, opts);

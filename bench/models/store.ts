@@ -222,7 +222,14 @@ export async function fetchModel(id: string, opts: StoreOptions & { npmRegistry?
         const meter = startByteMeter(`download ${id}`, s.size ?? entry.approxBytes ?? 0, opts);
         // Large files resume after a cut connection (a later `models fetch` continues them too).
         fs.rmSync(recordedHashPath(dest), { force: true });
-        const digests = await downloadVerified({ url, dest, expected: { sha256: s.sha256, size: s.size }, resume: true, onBytes: (n) => meter.add(n) });
+        const digests = await downloadVerified({
+          url,
+          dest,
+          expected: { sha256: s.sha256, size: s.size },
+          resume: true,
+          onBytes: (n) => meter.add(n),
+          fixHint: s.kind === 'hf' ? 'set HF_ENDPOINT to a mirror of the hub' : `download it another way and put it at ${dest}`,
+        });
         meter.done();
         if (s.sha256 === null) writeFileAtomic(recordedHashPath(dest), `${digests.sha256}\n`);
       }

@@ -1,12 +1,11 @@
 import { analogCodec } from '../../baselines/analog/analog';
+import { DEFAULT_DETECTOR } from '../models/detector';
+import { DEFAULT_SEGMENTER } from '../models/segmenter';
 import { deepJsccCodec, JSCC_MODEL_OPTION, DEFAULT_JSCC_MODEL } from '../../baselines/deep-jscc/deep-jscc';
 import { UserError } from '../errors';
 import type { RgbImage } from '../image';
-import { createDetector, DEFAULT_DETECTOR, type Detector } from '../models/detector';
-import { createSegmenter, DEFAULT_SEGMENTER, type Segmenter } from '../models/segmenter';
-import { createVocGroundTruthSegmenter, VOC_GT_SEGMENTER } from '../models/voc-ground-truth';
-import { createFcnSegmenter } from '../models/fcn-segmenter';
-import { DEFAULT_PAPER_DTYPE, PAPER_DTYPES, PAPER_GENERATOR_MISSING, PAPER_SEGMENTER, paperDtypeOf, paperSemanticModels } from '../models/paper-profile';
+import { VOC_GT_SEGMENTER } from '../models/voc-ground-truth';
+import { DEFAULT_PAPER_DTYPE, PAPER_DTYPES, PAPER_GENERATOR_MISSING, paperDtypeOf, paperSemanticModels } from '../models/paper-profile';
 import type { Profile } from '../models/registry';
 import type { SessionOptions } from '../models/session';
 import { timed, timedSync } from '../phase-timer';
@@ -16,10 +15,9 @@ import { parseLdpcSpec } from '../phy/ldpc/codes';
 import { modulationFromName } from '../phy/modulation';
 import { decodeTimed, encodeTimed, type AnalogEncoded, type AnalogImageCodec } from '../schemes/analog-image-codec';
 import type { ImageSource, Scheme, SchemeContext, SchemeFactory, SchemeOptions, SchemeOptionSpec, TransmitContext, TransmitResult } from '../schemes/scheme';
-import { NO_CORRECTION, sharedSymSpellCorrector, type TextCorrector } from './corrector';
-import { CAPTION_VOCABULARY, parseCaption, type GridSize } from './lite/caption-grammar';
-import { composite, renderImageFromBlocks } from './lite/layout-renderer';
-import { captionImage, cropImage } from './lite/template-captioner';
+import type { GridSize } from './lite/caption-grammar';
+import { cropImage } from './lite/template-captioner';
+import { liteRoles, type ReceivedSlice, type SemanticRoles } from './roles';
 import { sendRepeated, sendText } from './text-link';
 
 /**
@@ -29,9 +27,10 @@ import { sendRepeated, sendText } from './text-link';
  *                blocks (2×2 for Multi-SC, 1×1 otherwise); one caption per block
  *   channel:     each caption, the slice and its side information on orthogonal links at the
  *                cell's SNR
- *   receiver:    corrector → captions fused in block order → generator (lite: the layout
- *                renderer) → the received slice composited under its mask with weight λ
+ *   receiver:    corrector → captions fused in block order → generator with the received
+ *                slice and weight λ (lite: the layout renderer, the slice pasted under its mask)
  *
+ * Who segments, captions, corrects and generates is the profile's (roles.ts): the pipeline is one.
  * VLM-CSC sends one caption and no slice. The slice is the box crop, pasted under the mask at the
  * receiver. Side information: the slice's box (4 × 16 bits) with a
  * 5-fold repetition code and its mask, downsampled 8× per side, with a 3-fold repetition code,
@@ -141,43 +140,29 @@ function boxFromBits(bits: Uint8Array): PreparedSlice['box'] {
 class SemanticScheme implements Scheme<SemanticPrepared> {
   readonly prepareCache = 'disk' as const;
   private readonly blocks: GridSize;
-  private readonly cellGrid: GridSize;
   private readonly link: BitLinkConfig;
-  private segmenter: Promise<Segmenter> | null = null;
-  private detector: Promise<Detector> | null = null;
-  private corrector: Promise<TextCorrector> | null = null;
 
   constructor(
     readonly name: SemanticVariant,
     readonly config: SemanticConfig,
-    private readonly session: SessionOptions,
+    /** Who segments, captions, corrects and generates (roles.ts): the profile's models. */
+    private readonly roles: SemanticRoles,
     /** How the slice is sent; null for VLM-CSC, which sends none. */
     private readonly sliceCodec: AnalogImageCodec | null,
   ) {
     this.blocks = name === 'multi-sc' ? parseGrid(config.blocks, 'blocks', 8) : { rows: 1, cols: 1 };
-    this.cellGrid = parseGrid(config.cellGrid, 'cell-grid', 5);
     this.link = {
       modulation: modulationFromName(config.textMod),
       code: config.textCode === 'none' ? null : parseLdpcSpec(config.textCode),
       demap: 'maxlog',
     };
-    if (config.corrector !== 'symspell' && config.corrector !== 'none') throw new UserError(`--corrector ${config.corrector}: use symspell or none`);
   }
 
   async prepare(image: RgbImage, source?: ImageSource): Promise<SemanticPrepared> {
-    this.detector ??= createDetector(this.config.detector, this.session);
-    const detector = await this.detector;
-    const detections = await timed('detection', () => detector.detect(image));
     let mask: Uint8Array | null = null;
     let slice: PreparedSlice | null = null;
     if (this.sliceCodec) {
-      this.segmenter ??=
-        this.config.segmenter === VOC_GT_SEGMENTER
-          ? Promise.resolve(createVocGroundTruthSegmenter())
-          : this.config.segmenter === PAPER_SEGMENTER
-            ? createFcnSegmenter(PAPER_SEGMENTER, this.session)
-            : createSegmenter(this.config.segmenter, this.session);
-      const segmenter = await this.segmenter;
+      const segmenter = await this.roles.segmenter();
       const seg = await timed('segmentation', () => segmenter.segment(image, source));
       if (seg.box) {
         mask = seg.mask;
@@ -187,30 +172,27 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
         slice = { box: seg.box, encoded, coarseMask: coarseMaskOf(seg.sliceMask, seg.box.width, seg.box.height) };
       }
     }
-    const captions = timedSync('captioning', () => captionImage(image, { blocks: this.blocks, grid: this.cellGrid, detections, mask }).map((c) => c.text));
+    const captions = await (await this.roles.captioner()).caption(image, this.blocks, mask);
     return { width: image.width, height: image.height, captions, slice };
   }
 
   async transmit(p: SemanticPrepared, ctx: TransmitContext): Promise<TransmitResult> {
-    this.corrector ??= this.config.corrector === 'none' ? Promise.resolve(NO_CORRECTION) : sharedSymSpellCorrector(CAPTION_VOCABULARY);
-    const corrector = await this.corrector;
+    const corrector = await this.roles.corrector();
     let symbols = 0;
     let bits = 0;
     const received: string[] = [];
     const corrected: string[] = [];
-    p.captions.forEach((caption, i) => {
+    for (const [i, caption] of p.captions.entries()) {
       const r = timedSync('text-link', () => sendText(caption, ctx.snrDb, ctx.rng(`text${i}`), this.link));
       symbols += r.channelSymbols;
       bits += r.channelBits;
       received.push(r.received);
-      corrected.push(timedSync('correction', () => corrector.correct(r.received)));
-    });
-    let image = timedSync('rendering', () =>
-      renderImageFromBlocks(corrected.map((t) => parseCaption(t, this.cellGrid)), this.blocks, p.width, p.height),
-    );
+      corrected.push(await corrector.correct(r.received));
+    }
     // What became of the slice: none (VLM-CSC, or no main object), dropped (its box arrived
     // inconsistent: sent, counted, not pasted) or pasted.
     let sliceOutcome: 'none' | 'dropped' | 'pasted' = 'none';
+    let receivedSlice: ReceivedSlice | null = null;
     if (p.slice && this.sliceCodec) {
       sliceOutcome = 'dropped';
       const side = { modulation: this.link.modulation, code: null };
@@ -223,12 +205,12 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
       const b = boxFromBits(box.bits);
       const fits = b.width === p.slice.box.width && b.height === p.slice.box.height && b.x + b.width <= p.width && b.y + b.height <= p.height;
       if (fits) {
-        const sliceImage = await decodeTimed(this.sliceCodec, slice.encoded, y, ctx.snrDb);
-        const rendered = image;
-        image = timedSync('rendering', () => composite(rendered, sliceImage, fineMaskOf(mask.bits, b.width, b.height), b, this.config.ipWeight));
+        receivedSlice = { image: await decodeTimed(this.sliceCodec, slice.encoded, y, ctx.snrDb), mask: fineMaskOf(mask.bits, b.width, b.height), box: b };
         sliceOutcome = 'pasted';
       }
     }
+    const generator = await this.roles.generator();
+    const image = await generator.generate(corrected, this.blocks, p.width, p.height, receivedSlice, this.config.ipWeight);
     return {
       reconstruction: image,
       channelSymbols: symbols,
@@ -289,7 +271,12 @@ function semanticFactory(variant: SemanticVariant, summary: string): SchemeFacto
         generator: 'lite-layout-renderer',
         slice: variant === 'vlm-csc' ? 'none' : `box-crop|mask/${MASK_DOWNSAMPLE}x${MASK_REPETITIONS}|box16x${BOX_REPETITIONS}`,
       };
-      return new SemanticScheme(variant, config, ctx?.session ?? {}, sliceCodec);
+      if (config.corrector !== 'symspell' && config.corrector !== 'none') throw new UserError(`--corrector ${config.corrector}: use symspell or none`);
+      const roles = liteRoles(
+        { segmenter: config.segmenter, detector: config.detector, cellGrid: parseGrid(config.cellGrid, 'cell-grid', 5), corrector: config.corrector },
+        ctx?.session ?? {},
+      );
+      return new SemanticScheme(variant, config, roles, sliceCodec);
     },
   };
 }

@@ -1,4 +1,10 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { isUserError } from '../../bench/errors';
+import { createImage } from '../../bench/image';
+import { paperRoles } from '../../bench/multi-sc/roles';
+import { modelSession } from '../../bench/models/session';
 import { modelEntry } from '../../bench/models/registry';
 import { paperSemanticModels, PAPER_DTYPES } from '../../bench/models/paper-profile';
 import { schemeFactory } from '../../bench/schemes/registry';
@@ -35,4 +41,35 @@ describe('paper profile roles', () => {
     expect(isUserError(err)).toBe(true);
     expect((err as Error).message).toMatch(/--profile paper: .* cannot run: its image generator \(Stable Diffusion 1\.5 \+ IP-Adapter.*\) is not implemented in this version/);
   });
+});
+
+describe('the paper roles on the tiny fixtures (same pipeline roles as lite)', () => {
+  const roles = paperRoles('q8', { modelsDir: path.join(__dirname, '..', 'fixtures', 'paper-tiny') });
+
+  test('FCN segments, nanoLLaVA writes one caption per block, BART corrects; the generator refuses in one line', async () => {
+    const img = createImage(96, 64);
+    for (let y = 0; y < 64; y++) for (let x = 0; x < 96; x++) img.data.set(x >= 20 && x < 60 && y >= 10 && y < 50 ? [250, 10, 10] : [10, 10, 240], 3 * (y * 96 + x));
+    const seg = await (await roles.segmenter()).segment(img);
+    expect(seg.box).toEqual({ x: 20, y: 10, width: 40, height: 40 });
+    const captions = await (await roles.captioner()).caption(img, { rows: 2, cols: 2 }, seg.mask);
+    expect(captions).toHaveLength(4);
+    for (const c of captions) expect(c.length).toBeGreaterThan(0);
+    expect(await (await roles.corrector()).correct('teh rde cra')).toBe('the red car');
+    await expect(roles.generator()).rejects.toThrow(/^--profile paper: its image generator \(Stable Diffusion 1\.5 \+ IP-Adapter/);
+  });
+});
+
+test('a file that is not the model its id names fails its contract on load, in one line: found vs expected', async () => {
+  const tiny = path.join(__dirname, '..', 'fixtures', 'paper-tiny');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'msb-contract-'));
+  try {
+    fs.copyFileSync(path.join(tiny, 'fcn', 'fcn-resnet50-11.onnx'), path.join(dir, 'wrong.onnx'));
+    const fcn = JSON.parse(fs.readFileSync(path.join(tiny, 'fixtures.json'), 'utf8')).models['fcn-resnet50-11'];
+    fs.writeFileSync(path.join(dir, 'fixtures.json'), JSON.stringify({ models: { 'nanollava-embed-tokens-q8': { path: 'wrong.onnx', sha256: fcn.sha256 } } }));
+    await expect(modelSession('nanollava-embed-tokens-q8', { modelsDir: dir })).rejects.toThrow(
+      /^model nanollava-embed-tokens-q8: .*wrong\.onnx has inputs input:float32\[.*\], the registry expects input_ids:int64\[batch,seq\]; the file is not the model the registry describes$/,
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
