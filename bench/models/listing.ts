@@ -26,7 +26,8 @@ function sizeLabel(m: ModelEntry): string {
 }
 
 function shaLabel(s: ModelSource): string {
-  return s.sha256 ?? 'not published (the revision pins it; recorded on fetch)';
+  if (s.sha256 !== null) return s.sha256;
+  return s.kind === 'export' ? 'recorded by the export script in exports.json' : 'not published (the revision pins it; recorded on fetch)';
 }
 
 /**

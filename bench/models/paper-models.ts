@@ -1,7 +1,10 @@
 import type { ModelEntry, ModelSource, TensorSpec } from './registry';
 
 /**
- * The letter's models (the paper profile), pinned to a commit of the repository that serves them.
+ * The letter's models (the paper profile), pinned to a commit of the repository that serves them;
+ * Stable Diffusion 1.5 with IP-Adapter is exported by the user (tools/export/ip_adapter_unet.py:
+ * no public ONNX export has the image-prompt attention, and none of the SD 1.5 ONNX repositories
+ * had a full revision and hashes we could read), checked against the exports.json it writes.
  * Where a file is in Git LFS and we read its pointer (or the hub's "Git LFS details"), its sha256
  * (and size, where the page gave bytes) is pinned too; a small file outside LFS has no published
  * hash: the commit fixes its content and `models fetch` records the hash it downloaded
@@ -155,8 +158,109 @@ const BART_COMMON = {
   citation: 'Guhr, spelling-correction-english-base (BART-base fine-tuned for spelling correction); Lewis et al., BART, ACL 2020',
 };
 
+const SD_COMMON = {
+  profiles: ['paper' as const],
+  license: 'CreativeML Open RAIL-M (Stable Diffusion 1.5)',
+  citation: 'Rombach et al., High-Resolution Image Synthesis with Latent Diffusion Models, CVPR 2022',
+};
+const IP_COMMON = {
+  profiles: ['paper' as const],
+  license: 'Apache-2.0 (IP-Adapter); CreativeML Open RAIL-M (the SD 1.5 UNet it extends); MIT (OpenCLIP ViT-H/14)',
+  citation: 'Ye et al., IP-Adapter: Text Compatible Image Prompt Adapter for Text-to-Image Diffusion Models, arXiv 2308.06721',
+};
+const EXPORT_SCRIPT = 'python tools/export/ip_adapter_unet.py';
+const exported = (path: string): ModelSource => ({ kind: 'export', script: EXPORT_SCRIPT, path, sha256: null });
+const exportedJson = (id: string, path: string, approxBytes: number, role: 'tokenizer' | 'model-config', description: string): ModelEntry => ({
+  ...SD_COMMON,
+  id,
+  role,
+  fileName: path.split('/').pop()!,
+  description,
+  inputs: [],
+  outputs: [],
+  sources: [exported(path)],
+  approxBytes,
+});
+
+function stableDiffusionEntries(): ModelEntry[] {
+  return [
+    exportedJson('sd15-tokenizer', 'sd15/tokenizer/tokenizer.json', 2.2e6, 'tokenizer', 'SD 1.5 CLIP tokenizer (fast format, saved by the export script)'),
+    exportedJson('sd15-tokenizer-config', 'sd15/tokenizer/tokenizer_config.json', 0.7e3, 'tokenizer', 'SD 1.5 CLIP tokenizer settings (77 tokens, pad token)'),
+    exportedJson('sd15-scheduler-config', 'sd15/scheduler/scheduler_config.json', 0.3e3, 'model-config', 'SD 1.5 noise schedule (scaled_linear betas, 1000 steps)'),
+    {
+      ...SD_COMMON,
+      id: 'sd15-text-encoder',
+      role: 'image-generator',
+      fileName: 'text_encoder.onnx',
+      description: 'SD 1.5 text encoder (CLIP ViT-L/14 text tower): 77 token ids → 77×768 states',
+      inputs: [{ name: 'input_ids', type: 'int32', shape: ['batch', 'sequence'] }],
+      outputs: [f32('last_hidden_state', ['batch', 'sequence', 'hidden'])],
+      sources: [exported('sd15/text_encoder/model.onnx')],
+      approxBytes: 492e6,
+    },
+    {
+      ...SD_COMMON,
+      id: 'sd15-vae-decoder',
+      role: 'image-generator',
+      fileName: 'vae_decoder.onnx',
+      description: 'SD 1.5 VAE decoder: latents (÷ 0.18215) → RGB in [−1, 1] at 8× the latent size',
+      inputs: [f32('latent_sample', ['batch', 4, 'latent_height', 'latent_width'])],
+      outputs: [f32('sample', ['batch', 3, 'height', 'width'])],
+      sources: [exported('sd15/vae_decoder/model.onnx')],
+      approxBytes: 198e6,
+    },
+    {
+      ...IP_COMMON,
+      id: 'sd15-unet-ip-adapter',
+      role: 'image-generator',
+      fileName: 'model.onnx',
+      description: 'SD 1.5 UNet with IP-Adapter (ip-adapter_sd15) cross-attention: ε from latents, timestep, text states, 4 image-prompt tokens and λ',
+      inputs: [
+        f32('sample', ['batch', 4, 'height', 'width']),
+        // int64 in the export script; the pipeline feeds whatever element type the file declares.
+        { name: 'timestep', type: 'int64', shape: ['steps'] },
+        f32('encoder_hidden_states', ['batch', 'sequence', 'hidden']),
+        f32('ip_tokens', ['batch', 4, 'hidden']),
+        f32('ip_scale', [1]),
+      ],
+      outputs: [f32('out_sample', ['batch', 4, 'height', 'width'])],
+      sources: [exported('sd15/unet_ip_adapter/model.onnx')],
+      approxBytes: 3.5e9,
+    },
+    {
+      ...IP_COMMON,
+      id: 'ip-adapter-image-encoder',
+      role: 'image-generator',
+      fileName: 'image_encoder.onnx',
+      description: 'IP-Adapter image encoder (OpenCLIP ViT-H/14 with projection): the received slice → a 1024-d image embedding',
+      inputs: [f32('pixel_values', ['batch', 3, 224, 224])],
+      outputs: [f32('image_embeds', ['batch', 'embed'])],
+      imageInput: {
+        channels: 'RGB',
+        mean: [0.48145466 * 255, 0.4578275 * 255, 0.40821073 * 255],
+        std: [0.26862954 * 255, 0.26130258 * 255, 0.27577711 * 255],
+        size: { width: 224, height: 224, fit: 'center-crop', kernel: 'cubic' },
+      },
+      sources: [exported('sd15/ip_adapter/image_encoder.onnx')],
+      approxBytes: 2.5e9,
+    },
+    {
+      ...IP_COMMON,
+      id: 'ip-adapter-projection',
+      role: 'image-generator',
+      fileName: 'projection.onnx',
+      description: 'IP-Adapter image projection (Linear 1024 → 4×768, LayerNorm): the image-prompt tokens',
+      inputs: [f32('image_embeds', ['batch', 'embed'])],
+      outputs: [f32('ip_tokens', ['batch', 4, 'hidden'])],
+      sources: [exported('sd15/ip_adapter/projection.onnx')],
+      approxBytes: 13e6,
+    },
+  ];
+}
+
 export function paperModelEntries(): ModelEntry[] {
   return [
+    ...stableDiffusionEntries(),
     ...(['q8', 'q4', 'fp16', 'fp32'] as const).flatMap(nanollavaGraphs),
     jsonFile('nanollava-tokenizer', NANOLLAVA, 'tokenizer.json', 7.03e6, 'tokenizer', 'nanoLLaVA tokenizer (Qwen1.5 BPE, with <image>)', NANOLLAVA_COMMON),
     jsonFile('nanollava-tokenizer-config', NANOLLAVA, 'tokenizer_config.json', 1.49e3, 'tokenizer', 'nanoLLaVA tokenizer settings and ChatML chat template', NANOLLAVA_COMMON),

@@ -1,13 +1,13 @@
 import { isUserError, UserError } from '../errors';
+import { SD_MODELS } from '../diffusion/sd-ip-adapter';
 import { modelEntry } from './registry';
 import { locateModel, type StoreOptions } from './store';
 
 /**
  * The paper profile: the letter's models in the roles the lite profile fills with its stand-ins
  * (../shared/paper/summary.md). Roles are filled by model ids of the registry; each id is one
- * pinned file. The image generator (Stable Diffusion 1.5 + IP-Adapter) is not part of this
- * version: a semantic scheme under the paper profile refuses to run rather than fall back to the
- * lite renderer.
+ * pinned file (or, for the IP-Adapter UNet, a file the user exports: see sd-ip-adapter.ts). A
+ * missing one stops the run in one line; the lite models never stand in.
  */
 
 /** Weight variants of the captioner's exports: one set is fetched, the one used (the corrector is fp32 only). */
@@ -44,16 +44,13 @@ export const CORRECTOR_MODELS = {
 /** FCN-ResNet50 on the 21 VOC classes (ONNX model zoo fcn-resnet50-11). */
 export const PAPER_SEGMENTER = 'fcn-resnet50-11';
 
-/** What the paper profile's image generator would be, and why it does not run. */
-export const PAPER_GENERATOR_MISSING =
-  'its image generator (Stable Diffusion 1.5 + IP-Adapter, the letter\'s receiver) is not implemented in this version';
-
 /** The ids a semantic scheme needs under the paper profile (VLM-CSC: no slice, no segmenter). */
 export function paperSemanticModels(variant: 'multi-sc' | 'single-text' | 'vlm-csc', dtype: PaperDtype): string[] {
   return [
     ...Object.values(captionerModels(dtype)),
     ...Object.values(CORRECTOR_MODELS),
     ...(variant === 'vlm-csc' ? [] : [PAPER_SEGMENTER]),
+    ...Object.values(SD_MODELS),
   ];
 }
 
@@ -87,8 +84,11 @@ export async function requirePaperModels(scheme: string, ids: string[], opts: St
   const absent = await absentModels(ids, opts);
   if (absent.length === 0) return;
   const gb = (pinnedBytes(absent) / 1e9).toFixed(2);
-  throw new UserError(
-    `--profile paper: ${scheme} needs models that are not here: ${absent.join(', ')} (${gb} GB); ` +
-      'get them with `npm run models -- fetch --profile paper` (or point --models-dir at a folder holding them)',
-  );
+  const scripts = [...new Set(absent.flatMap((id) => modelEntry(id).sources.flatMap((s) => (s.kind === 'export' ? [s.script] : []))))];
+  const fetchable = absent.filter((id) => modelEntry(id).sources.some((s) => s.kind === 'hf' || s.kind === 'url' || s.kind === 'npm'));
+  const how = [
+    fetchable.length ? 'get them with `npm run models -- fetch --profile paper`' : '',
+    scripts.length ? `export the generator with \`${scripts.join('`, `')}\` and point --models-dir at its folder (README: GPU recipe)` : '',
+  ].filter(Boolean);
+  throw new UserError(`--profile paper: ${scheme} needs models that are not here: ${absent.join(', ')} (${gb} GB); ${how.join('; ')}`);
 }

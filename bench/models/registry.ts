@@ -67,7 +67,13 @@ export type ModelSource =
    * Never in the registry: a tiny stand-in with the same inputs and outputs, listed in the
    * `fixtures.json` of a models folder (test/fixtures/paper-tiny). Results made with one say so.
    */
-  | { kind: 'fixture'; path: string; sha256: string; size?: number };
+  | { kind: 'fixture'; path: string; sha256: string; size?: number }
+  /**
+   * A file the user makes with one of the project's export scripts (the IP-Adapter UNet: no
+   * public export exists), at `path` of their models folder; the script writes `exports.json`
+   * beside it with each file's sha256, and that record is what the file is checked against.
+   */
+  | { kind: 'export'; script: string; path: string; sha256: string | null; size?: number };
 
 export interface ModelEntry {
   id: string;

@@ -54,15 +54,22 @@ async function openSession(id: string, opts: SessionOptions): Promise<ModelSessi
   const entry = modelEntry(id);
   const file = await locateModel(id, opts);
   const device = opts.device ?? 'cpu';
-  if (device === 'cuda' && !ort.listSupportedBackends().some((b) => b.name === 'cuda' && b.bundled)) {
-    throw new UserError(`--device cuda: this onnxruntime-node build has no CUDA execution provider; use --device cpu`);
+  if (device === 'cuda' && !ort.listSupportedBackends().some((b) => b.name === 'cuda')) {
+    throw new UserError(`--device cuda: onnxruntime-node has no CUDA execution provider on this platform (Linux x64 only); use --device cpu`);
   }
   let session: ort.InferenceSession;
   try {
     // One session per model and thread, kept for the life of the worker: `model-load` counts them.
     session = await timed('model-load', () => ort.InferenceSession.create(file.path, ortSessionOptions(opts)));
   } catch (e) {
-    throw new UserError(`model ${id}: onnxruntime cannot load ${file.path}: ${(e as Error).message.split('\n')[0]}`);
+    const why = (e as Error).message.split('\n')[0];
+    if (device === 'cuda') {
+      // The CUDA binaries are not in the npm package: its install script fetches them on request.
+      throw new UserError(
+        `model ${id}: onnxruntime cannot run it on CUDA (${why}); install its CUDA 12 binaries with \`npm ci --onnxruntime-node-install=cuda12\` (needs CUDA 12 and cuDNN 9), or use --device cpu`,
+      );
+    }
+    throw new UserError(`model ${id}: onnxruntime cannot load ${file.path}: ${why}`);
   }
   checkContract(entry, session, file.path);
   return { entry, file, session };

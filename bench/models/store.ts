@@ -47,37 +47,50 @@ export function cachedModelPath(entry: ModelEntry, opts: StoreOptions): string {
   return path.join(cacheDir(opts.cacheDir), 'models', entry.id, entry.fileName);
 }
 
-/** The manifest of a models folder that holds test fixtures instead of real weights. */
+/**
+ * Manifests a models folder may hold: `fixtures.json` (tiny stand-ins of the same I/O, written by
+ * tools/fixtures/make_paper_tiny.py) and `exports.json` (files the user exported with the
+ * project's scripts). Both read `{"models": {"<id>": {"path", "sha256"}}}`.
+ */
 export const FIXTURES_MANIFEST = 'fixtures.json';
+export const EXPORTS_MANIFEST = 'exports.json';
+
+type ManifestSource = Extract<ModelSource, { kind: 'fixture' | 'export' }>;
 
 interface Candidate {
   file: string;
   origin: LocatedModel['origin'];
-  /** Set when the file is a fixture the models folder's fixtures.json lists. */
-  fixture?: Extract<ModelSource, { kind: 'fixture' }>;
+  /** Set when a manifest of the models folder lists the file: the hash to check it against. */
+  listed?: ManifestSource & { manifest: string };
 }
 
-/**
- * The fixtures a models folder lists (`{"models": {"<id>": {"path", "sha256"}}}`), by id; none
- * when it has no manifest. A malformed manifest is one line.
- */
-function fixturesOf(dir: string): Map<string, Extract<ModelSource, { kind: 'fixture' }>> {
-  const file = path.join(dir, FIXTURES_MANIFEST);
-  const out = new Map<string, Extract<ModelSource, { kind: 'fixture' }>>();
+function manifestOf(dir: string, name: string): Map<string, { path: string; sha256: string }> {
+  const file = path.join(dir, name);
+  const out = new Map<string, { path: string; sha256: string }>();
   if (!isFile(file)) return out;
+  const fix = name === FIXTURES_MANIFEST ? 'regenerate it (tools/fixtures/make_paper_tiny.py)' : 'run the export script again';
   let models: unknown;
   try {
     models = (JSON.parse(fs.readFileSync(file, 'utf8')) as { models?: unknown }).models;
   } catch (e) {
-    throw new UserError(`${file} is not valid JSON (${(e as Error).message}); regenerate it (tools/fixtures/make_paper_tiny.py)`);
+    throw new UserError(`${file} is not valid JSON (${(e as Error).message}); ${fix}`);
   }
   for (const [id, v] of Object.entries((models ?? {}) as Record<string, { path?: unknown; sha256?: unknown }>)) {
     if (typeof v.path !== 'string' || typeof v.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(v.sha256)) {
-      throw new UserError(`${file}: model ${id} needs a "path" and a 64-hex "sha256"; regenerate it (tools/fixtures/make_paper_tiny.py)`);
+      throw new UserError(`${file}: model ${id} needs a "path" and a 64-hex "sha256"; ${fix}`);
     }
-    out.set(id, { kind: 'fixture', path: v.path, sha256: v.sha256 });
+    out.set(id, { path: v.path, sha256: v.sha256 });
   }
   return out;
+}
+
+/** The manifest entry of the models folder for `entry`: a fixture, or one of its export sources. */
+function listedIn(dir: string, entry: ModelEntry): (ManifestSource & { manifest: string }) | null {
+  const fixture = manifestOf(dir, FIXTURES_MANIFEST).get(entry.id);
+  if (fixture) return { kind: 'fixture', ...fixture, manifest: FIXTURES_MANIFEST };
+  const exported = entry.sources.find((s): s is Extract<ModelSource, { kind: 'export' }> => s.kind === 'export');
+  const record = exported ? manifestOf(dir, EXPORTS_MANIFEST).get(entry.id) : undefined;
+  return exported && record ? { ...exported, path: record.path, sha256: record.sha256, manifest: EXPORTS_MANIFEST } : null;
 }
 
 /** Candidate files, in search order, with the setting that names each. */
@@ -88,8 +101,8 @@ function candidates(entry: ModelEntry, opts: StoreOptions): Candidate[] {
     if (!isDirectory(models.dir)) {
       throw new UserError(`${models.origin} ${models.dir} is not a folder: point it at the folder that holds the model files, or unset it`);
     }
-    const fixture = fixturesOf(models.dir).get(entry.id);
-    if (fixture) out.push({ file: path.join(models.dir, fixture.path), origin: models.origin, fixture });
+    const listed = listedIn(models.dir, entry);
+    if (listed) out.push({ file: path.join(models.dir, listed.path), origin: models.origin, listed });
     for (const s of entry.sources) if (s.kind === 'local') out.push({ file: path.join(models.dir, s.path), origin: models.origin });
   }
   for (const s of entry.sources) if (s.kind === 'repo') out.push({ file: path.join(packageRoot(), s.path), origin: 'repo' });
@@ -126,7 +139,7 @@ function recordedHash(file: string): string | null {
 function matchingSource(entry: ModelEntry, file: string, origin: LocatedModel['origin'], sha256: string, size: number): ModelSource | undefined {
   const pinned = entry.sources.find((s) => s.sha256 === sha256 && (s.size === undefined || s.size === size));
   if (pinned || origin !== 'cache') return pinned;
-  const unpinned = entry.sources.find((s) => s.sha256 === null && (s.size === undefined || s.size === size));
+  const unpinned = entry.sources.find((s) => s.kind === 'hf' && s.sha256 === null && (s.size === undefined || s.size === size));
   return unpinned && recordedHash(file) === sha256 ? { ...unpinned, sha256 } : undefined;
 }
 
@@ -139,10 +152,14 @@ async function findModel(entry: ModelEntry, opts: StoreOptions): Promise<Located
   for (const c of candidates(entry, opts)) {
     if (!isFile(c.file)) continue;
     const sha256 = await sha256Of(c.file);
-    const source = c.fixture ? (c.fixture.sha256 === sha256 ? c.fixture : undefined) : matchingSource(entry, c.file, c.origin, sha256, fs.statSync(c.file).size);
-    if (!source && c.fixture) {
-      throw new UserError(`model ${id}: the fixture ${c.file} has sha256 ${sha256}, its ${FIXTURES_MANIFEST} says ${c.fixture.sha256}; regenerate the fixtures`);
+    if (c.listed) {
+      const { manifest, ...source } = c.listed;
+      if (source.sha256 !== sha256) {
+        throw new UserError(`model ${id}: ${c.file} has sha256 ${sha256}, its ${manifest} says ${source.sha256}; ${manifest === FIXTURES_MANIFEST ? 'regenerate the fixtures' : 'export it again'}`);
+      }
+      return { id, path: c.file, sha256, source, origin: c.origin };
     }
+    const source = matchingSource(entry, c.file, c.origin, sha256, fs.statSync(c.file).size);
     if (!source) {
       const expected = entry.sources
         .map((s) => `${s.sha256 ?? `the hash recorded when fetched (${recordedHash(c.file) ?? 'none recorded'})`} (${sourceLabel(s)})`)
@@ -180,6 +197,8 @@ export function sourceLabel(s: ModelSource): string {
       return `hf ${s.repo}@${s.revision.slice(0, 12)}/${s.file}`;
     case 'fixture':
       return `test fixture (same I/O, not the real weights): ${s.path}`;
+    case 'export':
+      return `exported by the user with ${s.script}: ${s.path}`;
   }
 }
 
@@ -194,6 +213,10 @@ function howToGet(entry: ModelEntry): string {
   const fetchable = fetchableSources(entry);
   const shipped = entry.sources.find((s) => s.kind === 'repo');
   if (shipped) return `It ships with the harness at ${shipped.path}: restore it with \`git checkout -- ${shipped.path}\`.`;
+  const exported = entry.sources.find((s) => s.kind === 'export');
+  if (exported?.kind === 'export') {
+    return `Make it with \`${exported.script}\` (needs torch + diffusers and the network; see the README's GPU recipe) and point --models-dir at the folder it writes (with ${EXPORTS_MANIFEST}).`;
+  }
   const local = entry.sources.find((s) => s.kind === 'local');
   const parts: string[] = [];
   if (fetchable.length) parts.push(`Get it with \`npm run models -- fetch ${entry.id}\` (from ${fetchable.map(sourceLabel).join(', ')})`);

@@ -1,12 +1,13 @@
-import { UserError } from '../errors';
 import type { RgbImage } from '../image';
 import { createDetector, type Detector } from '../models/detector';
 import { createFcnSegmenter } from '../models/fcn-segmenter';
-import { PAPER_GENERATOR_MISSING, PAPER_SEGMENTER, type PaperDtype } from '../models/paper-profile';
+import { createSdGenerator, SD_DEFAULTS, type SdSettings } from '../diffusion/sd-ip-adapter';
+import { PAPER_SEGMENTER, type PaperDtype } from '../models/paper-profile';
 import { createSegmenter, type Segmenter } from '../models/segmenter';
 import type { SessionOptions } from '../models/session';
 import { createVocGroundTruthSegmenter, VOC_GT_SEGMENTER } from '../models/voc-ground-truth';
 import { timed, timedSync } from '../phase-timer';
+import type { Rng } from '../phy/rng';
 import { createBartCorrector } from './bart-corrector';
 import { NO_CORRECTION, sharedSymSpellCorrector } from './corrector';
 import { CAPTION_VOCABULARY, parseCaption, type GridSize } from './lite/caption-grammar';
@@ -21,7 +22,7 @@ import { createNanoLlavaCaptioner } from './nanollava-captioner';
  *   segmenter   IS-Net (or voc-gt, fcn-resnet50-11)   FCN-ResNet50
  *   captioner   YOLOX-Nano + template captioner       nanoLLaVA, one query per block
  *   corrector   SymSpell (or none)                    BART
- *   generator   layout renderer + slice pasted (λ)    SD 1.5 + IP-Adapter (not implemented)
+ *   generator   layout renderer + slice pasted (λ)    SD 1.5 + IP-Adapter (slice as image prompt, λ)
  *
  * Each role is made on first use and kept for the scheme's life (models load once per worker).
  */
@@ -42,8 +43,11 @@ export interface ReceivedSlice {
 }
 
 export interface ImageGenerator {
-  /** The receiver's image from the corrected block texts and, when it arrived, the slice with weight λ. */
-  generate(texts: readonly string[], blocks: GridSize, width: number, height: number, slice: ReceivedSlice | null, ipWeight: number): Promise<RgbImage>;
+  /**
+   * The receiver's image from the corrected block texts and, when it arrived, the slice with
+   * weight λ; `rng` is the cell's stream for any random draw (the diffusion's initial latents).
+   */
+  generate(texts: readonly string[], blocks: GridSize, width: number, height: number, slice: ReceivedSlice | null, ipWeight: number, rng: Rng): Promise<RgbImage>;
 }
 
 export interface SemanticRoles {
@@ -103,10 +107,10 @@ export function liteRoles(cfg: LiteRoleConfig, session: SessionOptions): Semanti
 }
 
 /**
- * The letter's models in the same roles. The generator does not exist in this version: asking
- * for it is one line, never the lite renderer in its place.
+ * The letter's models in the same roles. The generator's prompt is the corrected block texts
+ * joined in block order (the fused text); its image prompt the received slice.
  */
-export function paperRoles(dtype: PaperDtype, session: SessionOptions): SemanticRoles {
+export function paperRoles(dtype: PaperDtype, session: SessionOptions, sd: SdSettings = SD_DEFAULTS): SemanticRoles {
   const captioner = once(() => createNanoLlavaCaptioner(dtype, session));
   return {
     segmenter: once(() => createFcnSegmenter(PAPER_SEGMENTER, session)),
@@ -122,6 +126,12 @@ export function paperRoles(dtype: PaperDtype, session: SessionOptions): Semantic
       const bart = await createBartCorrector(session);
       return { correct: (text: string) => timed('correction', () => bart.correct(text)) };
     }),
-    generator: () => Promise.reject(new UserError(`--profile paper: ${PAPER_GENERATOR_MISSING}`)),
+    generator: once(async () => {
+      const sdGenerator = await createSdGenerator(session, sd);
+      return {
+        generate: (texts, _blocks, width, height, slice, ipWeight, rng) =>
+          sdGenerator.generate(texts.join(' '), slice ? { image: slice.image, mask: slice.mask } : null, ipWeight, width, height, rng),
+      };
+    }),
   };
 }

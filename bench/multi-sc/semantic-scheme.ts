@@ -5,7 +5,9 @@ import { deepJsccCodec, JSCC_MODEL_OPTION, DEFAULT_JSCC_MODEL } from '../../base
 import { UserError } from '../errors';
 import type { RgbImage } from '../image';
 import { VOC_GT_SEGMENTER } from '../models/voc-ground-truth';
-import { DEFAULT_PAPER_DTYPE, PAPER_DTYPES, PAPER_GENERATOR_MISSING, paperDtypeOf, paperSemanticModels } from '../models/paper-profile';
+import { SAMPLERS, type SamplerName } from '../diffusion/schedulers';
+import { SD_DEFAULTS } from '../diffusion/sd-ip-adapter';
+import { captionerModels, CORRECTOR_MODELS, DEFAULT_PAPER_DTYPE, PAPER_DTYPES, PAPER_SEGMENTER, paperDtypeOf, paperSemanticModels } from '../models/paper-profile';
 import type { Profile } from '../models/registry';
 import type { SessionOptions } from '../models/session';
 import { timed, timedSync } from '../phase-timer';
@@ -17,7 +19,7 @@ import { decodeTimed, encodeTimed, type AnalogEncoded, type AnalogImageCodec } f
 import type { ImageSource, Scheme, SchemeContext, SchemeFactory, SchemeOptions, SchemeOptionSpec, TransmitContext, TransmitResult } from '../schemes/scheme';
 import type { GridSize } from './lite/caption-grammar';
 import { cropImage } from './lite/template-captioner';
-import { liteRoles, type ReceivedSlice, type SemanticRoles } from './roles';
+import { liteRoles, paperRoles, type ReceivedSlice, type SemanticRoles } from './roles';
 import { sendRepeated, sendText } from './text-link';
 
 /**
@@ -57,6 +59,9 @@ export const SEMANTIC_OPTIONS: Readonly<Record<string, SchemeOptionSpec>> = {
   segmenter: { type: 'string', default: DEFAULT_SEGMENTER, describe: 'main-object segmenter: isnet-general, isnet-general-small (salient object), fcn-resnet50-11 (the letter\'s FCN, largest class; fetched on first use, 141 MB), or voc-gt: the VOC2012 ground-truth mask, an oracle (largest class)' },
   detector: { type: 'string', default: DEFAULT_DETECTOR, describe: 'object detector model id behind the template captioner' },
   dtype: { type: 'string', default: DEFAULT_PAPER_DTYPE, describe: `paper profile: weights of the captioner (nanoLLaVA): ${PAPER_DTYPES.join(' | ')}` },
+  'sd-steps': { type: 'number', default: SD_DEFAULTS.steps, describe: 'paper profile: diffusion sampling steps' },
+  guidance: { type: 'number', default: SD_DEFAULTS.guidance, describe: 'paper profile: classifier-free guidance scale (1: none)' },
+  sampler: { type: 'string', default: SD_DEFAULTS.sampler, describe: `paper profile: diffusion sampler: ${SAMPLERS.join(' | ')}` },
 };
 
 interface SemanticConfig {
@@ -210,7 +215,7 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
       }
     }
     const generator = await this.roles.generator();
-    const image = await generator.generate(corrected, this.blocks, p.width, p.height, receivedSlice, this.config.ipWeight);
+    const image = await generator.generate(corrected, this.blocks, p.width, p.height, receivedSlice, this.config.ipWeight, ctx.rng('latents'));
     return {
       reconstruction: image,
       channelSymbols: symbols,
@@ -246,10 +251,7 @@ function semanticFactory(variant: SemanticVariant, summary: string): SchemeFacto
       return [...(segmenter === VOC_GT_SEGMENTER ? [] : [segmenter]), detector, ...sliceCodecOf(o).models];
     },
     create(o: SchemeOptions, ctx?: SchemeContext): Scheme {
-      if (ctx?.profile === 'paper') {
-        paperDtypeOf(String(o.dtype ?? DEFAULT_PAPER_DTYPE));
-        throw new UserError(`--profile paper: ${variant} cannot run: ${PAPER_GENERATOR_MISSING}; use --profile lite (its stand-ins are named in run.json)`);
-      }
+      if (ctx?.profile === 'paper') return createPaper(variant, o, ctx);
       if (variant !== 'vlm-csc' && o.segmenter === VOC_GT_SEGMENTER && ctx?.dataset !== undefined && ctx.dataset !== 'voc2012') {
         throw new UserError(`--segmenter voc-gt reads VOC2012's ground-truth masks; dataset ${ctx.dataset} has none: use --dataset voc2012, or --segmenter isnet-general`);
       }
@@ -279,6 +281,38 @@ function semanticFactory(variant: SemanticVariant, summary: string): SchemeFacto
       return new SemanticScheme(variant, config, roles, sliceCodec);
     },
   };
+}
+
+/** The same scheme on the letter's models (roles.ts: FCN, nanoLLaVA, BART, SD 1.5 + IP-Adapter). */
+function createPaper(variant: SemanticVariant, o: SchemeOptions, ctx: SchemeContext): Scheme {
+  const dtype = paperDtypeOf(String(o.dtype ?? DEFAULT_PAPER_DTYPE));
+  const sampler = String(o.sampler ?? SD_DEFAULTS.sampler);
+  if (!(SAMPLERS as readonly string[]).includes(sampler)) throw new UserError(`--sampler ${sampler}: use ${SAMPLERS.join(' or ')}`);
+  const sd = { steps: Number(o['sd-steps'] ?? SD_DEFAULTS.steps), guidance: Number(o.guidance ?? SD_DEFAULTS.guidance), sampler: sampler as SamplerName };
+  if (!Number.isInteger(sd.steps) || sd.steps < 1) throw new UserError(`--sd-steps ${String(o['sd-steps'])}: use a whole number ≥ 1`);
+  if (!(sd.guidance >= 1)) throw new UserError(`--guidance ${String(o.guidance)}: use 1 or more (1: no classifier-free guidance)`);
+  const sliceCodec = variant === 'vlm-csc' ? null : sliceCodecOf(o, ctx.session);
+  const ipWeight = Number(o['ip-weight'] ?? 1);
+  if (!(ipWeight >= 0 && ipWeight <= 1)) throw new UserError(`--ip-weight ${String(o['ip-weight'])}: λ must be in 0..1`);
+  const str = (k: string) => String(o[k] ?? SEMANTIC_OPTIONS[k].default);
+  const captioner = captionerModels(dtype).decoder;
+  const config: SemanticConfig = {
+    variant,
+    blocks: variant === 'multi-sc' ? str('blocks') : '1x1',
+    cellGrid: 'none',
+    ipWeight: variant === 'vlm-csc' ? 0 : ipWeight,
+    textMod: str('text-mod'),
+    textCode: str('text-code'),
+    // VLM-CSC's captioner in the letter is BLIP, which has no export here: nanoLLaVA stands in.
+    corrector: CORRECTOR_MODELS.decoder,
+    sliceCodec: sliceCodec?.id ?? 'none',
+    segmenter: variant === 'vlm-csc' ? 'none' : PAPER_SEGMENTER,
+    detector: 'none',
+    captioner: variant === 'vlm-csc' ? `${captioner} (substitute for the letter's BLIP)` : captioner,
+    generator: `sd15+ip-adapter|sampler=${sd.sampler}|steps=${sd.steps}|cfg=${sd.guidance}`,
+    slice: variant === 'vlm-csc' ? 'none' : `box-crop|mask/${MASK_DOWNSAMPLE}x${MASK_REPETITIONS}|box16x${BOX_REPETITIONS}`,
+  };
+  return new SemanticScheme(variant, config, paperRoles(dtype, ctx.session ?? {}, sd), sliceCodec);
 }
 
 export const multiScFactory = semanticFactory('multi-sc', 'Multi-SC: main-object slice + one caption per block (2×2), corrected, fused, rendered (lite: layout renderer)');

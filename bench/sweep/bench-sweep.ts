@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   }
 }
 
-function printBreakdown(timings: Record<string, unknown>): void {
+export function printBreakdown(timings: Record<string, unknown>): void {
   const phases = timings.phases as Record<string, { ms: number; calls: number | null }>;
   const busy = timings.worker_busy_ms as number;
   const rows = Object.entries(phases).map(([name, p]) => [
@@ -65,7 +65,9 @@ function printBreakdown(timings: Record<string, unknown>): void {
   console.log(`workers busy ${(busy / 1000).toFixed(1)} s; run wall ${((timings.wall_ms as number) / 1000).toFixed(1)} s; CPU ${JSON.stringify(timings.cpu_ms)} ms; peak RSS ${String(timings.peak_rss_mib)} MiB (${String(timings.peak_rss_mib_per_worker)} MiB per worker)`);
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(isUserError(e) ? `error: ${e.message}\n` : `${(e as Error).stack}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    process.stderr.write(isUserError(e) ? `error: ${e.message}\n` : `${(e as Error).stack}\n`);
+    process.exit(1);
+  });
+}

@@ -28,6 +28,12 @@ export interface SweepEnv {
   /** Read and write finished cells in the cell cache (bench/sweep/cell-cache.ts); false recomputes every cell. */
   cellCache: boolean;
   skipBad: boolean;
+  /**
+   * Per scheme, the files of the models it uses (`id@sha256`, sorted): part of what keys its
+   * prepared data and finished cells, so that another file under one id (a test fixture, a
+   * re-export) is never answered from the cache of the first.
+   */
+  schemeModelFiles?: Record<string, string>;
 }
 
 export interface CellSpec {
@@ -70,7 +76,13 @@ export class ImageTaskRunner {
     createScheme: (name: string) => Scheme = (name) => schemeFactory(name).create(env.schemeOptions, { session: env.scorer.session, dataset: env.dataset, profile: env.profile }),
   ) {
     for (const name of env.schemes) this.schemes.set(name, createScheme(name));
-    this.cache = new PrepareCache(env.cacheDir, (scheme) => schemeCodeVersion(scheme.name));
+    this.cache = new PrepareCache(env.cacheDir, (scheme) => this.versionOf(scheme));
+  }
+
+  /** What a scheme's cached data depends on besides its config: its code, and its models' files. */
+  private versionOf(scheme: Scheme): string {
+    const files = this.env.schemeModelFiles?.[scheme.name];
+    return files ? `${schemeCodeVersion(scheme.name)}|${files}` : schemeCodeVersion(scheme.name);
   }
 
   async run(task: ImageTask, emit: (e: TaskEvent) => void): Promise<void> {
@@ -92,7 +104,7 @@ export class ImageTaskRunner {
     this.scorer ??= ImageScorer.create(env.scorer);
     const scorer = await this.scorer;
     this.cells ??= env.cellCache
-      ? new CellCache(env.cacheDir, (scheme) => schemeCodeVersion(scheme.name), JSON.stringify([scorer.signatures(), codeVersion(require.resolve('../metrics/score'))]))
+      ? new CellCache(env.cacheDir, (scheme) => this.versionOf(scheme), JSON.stringify([scorer.signatures(), codeVersion(require.resolve('../metrics/score'))]))
       : null;
     const saveSamples = task.saveSamples && env.samplesDir !== null;
     let scored: Promise<ScoredSource> | null = null;

@@ -76,9 +76,11 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
   const children0 = childrenCpuMs();
   const schemeConfigs: Record<string, unknown> = {};
   const schemeModels = new Set<string>();
+  const modelsOfScheme: Record<string, string[]> = {};
   for (const name of cfg.schemes) {
     const factory = schemeFactory(name);
     const ids = factory.requiredModels?.(cfg.schemeOptions, cfg.profile) ?? [];
+    modelsOfScheme[name] = ids;
     // The paper profile's models are gigabytes: never fetched implicitly, and a missing one stops
     // the run before anything else (no scheme ever stands in for another).
     if (cfg.profile === 'paper') await requirePaperModels(name, ids, cfg.scorer.session);
@@ -192,6 +194,9 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
     cellCache: cfg.cellCache ?? true,
     skipBad: cfg.skipBad,
     scorer: cfg.scorer,
+    schemeModelFiles: Object.fromEntries(
+      Object.entries(modelsOfScheme).map(([name, ids]) => [name, models.filter((m) => ids.includes(m.id)).map((m) => `${m.id}@${m.sha256}`).sort().join(',')]),
+    ),
   };
   let cellsRun = 0;
   let cellsFromCache = 0;

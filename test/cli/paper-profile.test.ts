@@ -24,7 +24,7 @@ describeWith(cliRequirement())('--profile paper', () => {
     runCli(['run', '--profile', 'paper', '--dataset', 'kodak24', '--data-dir', dataDir, '--limit', '1', '--snr', '9', '--metrics', 'psnr', '--quiet', '--out', out, ...more], env);
 
   test.each([
-    ['multi-sc', ['nanollava-vision-encoder-q8', 'nanollava-decoder-q8', 'nanollava-tokenizer', 'bart-spelling-encoder', 'bart-spelling-decoder', 'fcn-resnet50-11']],
+    ['multi-sc', ['nanollava-vision-encoder-q8', 'nanollava-decoder-q8', 'nanollava-tokenizer', 'bart-spelling-encoder', 'bart-spelling-decoder', 'fcn-resnet50-11', 'sd15-unet-ip-adapter', 'sd15-vae-decoder']],
     ['vlm-csc', ['nanollava-embed-tokens-q8', 'bart-spelling-config']],
   ])('%s without its models: one error line naming them and the fetch command; nothing written', (scheme, named) => {
     const out = path.join(work, `refused-${scheme}`);
@@ -32,7 +32,7 @@ describeWith(cliRequirement())('--profile paper', () => {
     expect(r.status).not.toBe(0);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^error: --profile paper: ${scheme} needs models that are not here: .*npm run models -- fetch --profile paper`));
+    expect(lines[0]).toMatch(new RegExp(`^error: --profile paper: ${scheme} needs models that are not here: .*npm run models -- fetch --profile paper\`; export the generator with \`python tools/export/ip_adapter_unet.py\``));
     for (const id of named) expect(lines[0]).toContain(id);
     if (scheme === 'vlm-csc') expect(lines[0]).not.toContain('fcn-resnet50-11');
     expect(fs.existsSync(out)).toBe(false);
@@ -61,10 +61,10 @@ describeWith(cliRequirement())('--profile paper', () => {
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n');
     const at = (id: string) => lines.findIndex((l) => l.startsWith(`${id} `));
-    for (const id of ['nanollava-decoder-q8', 'nanollava-decoder-fp16', 'bart-spelling-decoder', 'fcn-resnet50-11', 'clip-vit-b32-image', 'lpips-alex', 'nanollava-tokenizer']) {
+    for (const id of ['nanollava-decoder-q8', 'nanollava-decoder-fp16', 'bart-spelling-decoder', 'fcn-resnet50-11', 'clip-vit-b32-image', 'lpips-alex', 'nanollava-tokenizer', 'sd15-unet-ip-adapter']) {
       expect(at(id)).toBeGreaterThanOrEqual(0);
-      expect(lines[at(id)]).toMatch(/absent +from (hf |https:\/\/)/);
-      expect(lines[at(id) + 1]).toMatch(/^ +size .+; sha256 ([0-9a-f]{64}|not published \(the revision pins it; recorded on fetch\))$/);
+      expect(lines[at(id)]).toMatch(/absent +from (hf |https:\/\/|exported by the user with python tools\/export\/ip_adapter_unet\.py: )/);
+      expect(lines[at(id) + 1]).toMatch(/^ +size .+; sha256 ([0-9a-f]{64}|not published \(the revision pins it; recorded on fetch\)|recorded by the export script in exports.json)$/);
     }
     expect(lines[at('nanollava-decoder-q8')]).toContain('hf Xenova/nanoLLaVA@603bc229a629/onnx/decoder_model_merged_quantized.onnx');
     expect(lines[at('nanollava-decoder-q8') + 1]).toContain('size 484413840 B (484.4 MB); sha256 5eddb33de046ceabef9072b55b203cf3065a654e62a6d07efc5dbc96d4561dfc');
@@ -85,5 +85,27 @@ describeWith(cliRequirement())('--profile paper', () => {
     expect(run.config.metric_models).toBe('public');
     expect(run.config.metrics.lpips).toMatch(/^lpips:net=alex\|v=0\.1\|/);
     expect(run.models.map((m: { id: string; source: string }) => `${m.id}:${m.source}`).sort()).toEqual(['clip-vit-b32-image:fixture', 'lpips-alex:fixture']);
+  });
+
+  test('end to end on the fixtures: Multi-SC, single-text SC and VLM-CSC rows labelled paper; run.json names every model and its sha256', () => {
+    const out = path.join(work, 'paper-e2e');
+    const fixtures = path.join(__dirname, '..', 'fixtures', 'paper-tiny');
+    const r = runCli(
+      ['run', '--profile', 'paper', '--models-dir', fixtures, '--schemes', 'multi-sc,single-text,vlm-csc', '--limit', '1', '--snr', '9',
+        '--dataset', 'kodak24', '--data-dir', dataDir, '--metric-models', 'public', '--sd-steps', '4', '--quiet', '--out', out],
+      env,
+    );
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^warning: .*sd15-unet-ip-adapter.*: test fixtures \(same inputs and outputs, not the real weights\); these results mean nothing\n$/);
+    const rows = fs.readFileSync(path.join(out, 'metrics.csv'), 'utf8').trim().split('\n').slice(1);
+    expect(rows.map((l) => l.split(',').slice(0, 5).join(','))).toEqual(['multi-sc', 'single-text', 'vlm-csc'].map((s) => `kodak24,${s},paper,9,kodim01`));
+    const run = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
+    const models = new Map<string, { sha256: string; source: string }>(run.models.map((m: { id: string; sha256: string; source: string }) => [m.id, m]));
+    for (const id of ['nanollava-decoder-q8', 'bart-spelling-decoder', 'fcn-resnet50-11', 'sd15-unet-ip-adapter', 'sd15-text-encoder', 'sd15-vae-decoder', 'ip-adapter-image-encoder', 'ip-adapter-projection']) {
+      expect([id, models.get(id)?.source, models.get(id)?.sha256]).toEqual([id, 'fixture', expect.stringMatching(/^[0-9a-f]{64}$/)]);
+    }
+    expect(run.config.schemes['multi-sc'].generator).toBe('sd15+ip-adapter|sampler=ddim|steps=4|cfg=7.5');
+    expect(run.config.schemes['vlm-csc'].captioner).toBe("nanollava-decoder-q8 (substitute for the letter's BLIP)");
+    for (const p of ['captioning', 'correction', 'segmentation', 'unet', 'vae-decoder']) expect([p, run.timings.phases[p]?.calls > 0]).toEqual([p, true]);
   });
 });

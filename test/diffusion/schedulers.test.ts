@@ -17,7 +17,7 @@ function close(actual: ArrayLike<number>, expected: readonly number[], rel = 1e-
 }
 
 function run(sampler: Sampler, steps: number): { inputs: number[][]; trace: number[][] } {
-  let x = Float32Array.from(ref.x0 as number[], (v) => v * sampler.initNoiseSigma);
+  let x: Float32Array = Float32Array.from(ref.x0 as number[], (v) => v * sampler.initNoiseSigma);
   const inputs: number[][] = [];
   const trace: number[][] = [];
   for (let i = 0; i < steps; i++) {

@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { isUserError } from '../../bench/errors';
 import { createImage } from '../../bench/image';
 import { paperRoles } from '../../bench/multi-sc/roles';
 import { modelSession } from '../../bench/models/session';
+import { rngFromText } from '../../bench/phy/rng';
 import { modelEntry } from '../../bench/models/registry';
 import { paperSemanticModels, PAPER_DTYPES } from '../../bench/models/paper-profile';
 import { schemeFactory } from '../../bench/schemes/registry';
@@ -18,6 +18,7 @@ describe('paper profile roles', () => {
         expect([id, m.profiles]).toEqual([id, ['paper']]);
         for (const s of m.sources) {
           if (s.kind === 'hf') expect(s.revision).toMatch(/^[0-9a-f]{40}$/);
+          else if (s.kind === 'export') expect(s.script).toBe('python tools/export/ip_adapter_unet.py');
           else expect(s.kind).toBe('url');
           if (s.sha256 !== null) expect(s.sha256).toMatch(/^[0-9a-f]{64}$/);
         }
@@ -31,22 +32,21 @@ describe('paper profile roles', () => {
     expect(schemeFactory('multi-sc').requiredModels!({ dtype: 'q4' }, 'paper')).toContain('nanollava-decoder-q4');
   });
 
-  test.each(['multi-sc', 'single-text', 'vlm-csc'])('%s under the paper profile refuses to stand in lite models for the generator', (name) => {
-    let err: unknown;
-    try {
-      schemeFactory(name).create({}, { profile: 'paper' });
-    } catch (e) {
-      err = e;
-    }
-    expect(isUserError(err)).toBe(true);
-    expect((err as Error).message).toMatch(/--profile paper: .* cannot run: its image generator \(Stable Diffusion 1\.5 \+ IP-Adapter.*\) is not implemented in this version/);
+  test.each(['multi-sc', 'single-text', 'vlm-csc'])('%s under the paper profile names the letter\'s models in its config, never a lite one', (name) => {
+    const config = schemeFactory(name).create({}, { profile: 'paper' }).config;
+    expect(config.generator).toBe('sd15+ip-adapter|sampler=ddim|steps=25|cfg=7.5');
+    expect(config.corrector).toBe('bart-spelling-decoder');
+    expect(config.captioner).toBe(name === 'vlm-csc' ? "nanollava-decoder-q8 (substitute for the letter's BLIP)" : 'nanollava-decoder-q8');
+    expect(config.segmenter).toBe(name === 'vlm-csc' ? 'none' : 'fcn-resnet50-11');
+    expect(JSON.stringify(config)).not.toMatch(/isnet|yolox|symspell|layout/);
+    expect(() => schemeFactory(name).create({ sampler: 'plms' }, { profile: 'paper' })).toThrow(/^--sampler plms: use ddim or euler$/);
   });
 });
 
 describe('the paper roles on the tiny fixtures (same pipeline roles as lite)', () => {
   const roles = paperRoles('q8', { modelsDir: path.join(__dirname, '..', 'fixtures', 'paper-tiny') });
 
-  test('FCN segments, nanoLLaVA writes one caption per block, BART corrects; the generator refuses in one line', async () => {
+  test('FCN segments, nanoLLaVA writes one caption per block, BART corrects, SD + IP-Adapter generates at the source size', async () => {
     const img = createImage(96, 64);
     for (let y = 0; y < 64; y++) for (let x = 0; x < 96; x++) img.data.set(x >= 20 && x < 60 && y >= 10 && y < 50 ? [250, 10, 10] : [10, 10, 240], 3 * (y * 96 + x));
     const seg = await (await roles.segmenter()).segment(img);
@@ -55,7 +55,8 @@ describe('the paper roles on the tiny fixtures (same pipeline roles as lite)', (
     expect(captions).toHaveLength(4);
     for (const c of captions) expect(c.length).toBeGreaterThan(0);
     expect(await (await roles.corrector()).correct('teh rde cra')).toBe('the red car');
-    await expect(roles.generator()).rejects.toThrow(/^--profile paper: its image generator \(Stable Diffusion 1\.5 \+ IP-Adapter/);
+    const generated = await (await roles.generator()).generate(['the red car'], { rows: 1, cols: 1 }, 96, 64, null, 1, rngFromText('t'));
+    expect([generated.width, generated.height]).toEqual([96, 64]);
   });
 });
 
