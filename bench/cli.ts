@@ -6,7 +6,7 @@ import { hideBin } from 'yargs/helpers';
 import { glueNegativeValues, runMain, withUserErrors } from './cli-argv';
 import { isUserError, UserError } from './errors';
 import { schemeNames, schemeOptionSpecs } from './schemes/registry';
-import type { Profile } from './models/registry';
+import { modelEntry, type Profile } from './models/registry';
 import { DEFAULT_PAPER_DTYPE, PAPER_DTYPES, paperDtypeOf } from './models/paper-profile';
 import { parseList, parseShard, parseSnrGrid } from './sweep/grid';
 import { METRIC_NAMES, metricModelSetFrom, parseMetricList } from './metrics/score';
@@ -179,9 +179,22 @@ async function main(argv: string[]): Promise<void> {
           if (a.action === 'list') {
             for (const line of await describeModels(ids, opts)) console.log(line);
           } else if (a.action === 'fetch') {
+            const exportOnly: string[] = [];
             for (const id of ids) {
+              const entry = modelEntry(id);
+              if (entry.sources.every((src) => src.kind === 'export')) {
+                // Made on the user's machine by a script, never downloaded: report it, fetch the rest.
+                const found = await locateModel(id, opts).catch(() => null);
+                if (found) console.log(`${id}: ${found.path} (${found.origin}, ${sourceLabel(found.source)})`);
+                else exportOnly.push(id);
+                continue;
+              }
               const m = await fetchModel(id, opts);
               console.log(`${id}: ${m.path} (${m.origin}, ${sourceLabel(m.source)})`);
+            }
+            if (exportOnly.length) {
+              const scripts = [...new Set(exportOnly.flatMap((id) => modelEntry(id).sources.flatMap((src) => (src.kind === 'export' ? [src.script] : []))))];
+              console.log(`not downloadable, to be exported with ${scripts.join(', ')} (README: GPU recipe): ${exportOnly.join(', ')}`);
             }
           } else {
             let bad = 0;

@@ -108,4 +108,12 @@ describeWith(cliRequirement())('--profile paper', () => {
     expect(run.config.schemes['vlm-csc'].captioner).toBe("nanollava-decoder-q8 (substitute for the letter's BLIP)");
     for (const p of ['captioning', 'correction', 'segmentation', 'unet', 'vae-decoder']) expect([p, run.timings.phases[p]?.calls > 0]).toEqual([p, true]);
   });
+
+  test('models fetch skips what only the export script makes, says so, and fetches the rest', () => {
+    const r = runCli(['models', 'fetch', 'sd15-unet-ip-adapter', 'ip-adapter-projection'], env);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(
+      'not downloadable, to be exported with python tools/export/ip_adapter_unet.py (README: GPU recipe): sd15-unet-ip-adapter, ip-adapter-projection',
+    );
+  });
 });
