@@ -7,6 +7,7 @@ import { glueNegativeValues, runMain, withUserErrors } from './cli-argv';
 import { isUserError, UserError } from './errors';
 import { schemeNames, schemeOptionSpecs } from './schemes/registry';
 import { modelEntry, type Profile } from './models/registry';
+import { parseChannel } from './phy/channel';
 import { DEFAULT_PAPER_DTYPE, PAPER_DTYPES, paperDtypeOf } from './models/paper-profile';
 import { parseList, parseShard, parseSnrGrid } from './sweep/grid';
 import { METRIC_NAMES, metricModelSetFrom, parseMetricList } from './metrics/score';
@@ -52,6 +53,8 @@ async function main(argv: string[]): Promise<void> {
             .option('limit', { type: 'number', describe: 'use only the first N images of the dataset' })
             .option('seeds', { type: 'number', default: 1, describe: 'noise realisations per cell (seeds 0..N-1)' })
             .option('profile', { type: 'string', default: 'lite', describe: `model profile: ${PROFILES.join(' | ')}` })
+            .option('channel', { type: 'string', default: 'awgn', describe: 'awgn | rayleigh (block Rayleigh fading, perfect CSI at the receiver; same average SNR)' })
+            .option('fading-block', { type: 'number', describe: 'with --channel rayleigh: symbols per fading block', defaultDescription: '1 (fast fading)' })
             .option('out', { type: 'string', describe: 'results folder', defaultDescription: 'results/<dataset>' })
             .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out, skipping finished cells' })
             .option('shard', { type: 'string', describe: 'run only the k-th of n slices of the grid, e.g. 1/2' })
@@ -109,6 +112,7 @@ async function main(argv: string[]): Promise<void> {
             snrs,
             seeds,
             profile: a.profile as Profile,
+            channel: parseChannel(a.channel, a['fading-block']),
             out,
             resume: a.resume,
             shard,

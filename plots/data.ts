@@ -91,6 +91,8 @@ export interface RunMeta {
   profile: string | null;
   /** Which metric models scored the run (offline | public), independent of the profile. */
   metricModels: string | null;
+  /** The channel signature (`awgn`, `rayleigh:block=N|csi=perfect`); null in runs before it was recorded (AWGN). */
+  channel: string | null;
   images: number | null;
   seeds: number | null;
   snrs: number[] | null;
@@ -144,6 +146,7 @@ export function readRunMeta(dir: string): RunMeta {
     split: str(config.split),
     profile: str(config.profile),
     metricModels: str(config.metric_models),
+    channel: str(config.channel),
     images: int(config.images),
     seeds: int(config.seeds),
     snrs: Array.isArray(config.snr_db) && config.snr_db.every((x) => typeof x === 'number') ? (config.snr_db as number[]) : null,

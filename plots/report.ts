@@ -227,6 +227,7 @@ function metaTable(meta: RunMeta): string {
   add('split', meta.split);
   add('profile', meta.profile);
   add('metric models', meta.metricModels);
+  add('channel', meta.channel);
   add('images', meta.images);
   add('seeds', meta.seeds);
   add('SNR grid (dB)', meta.snrs?.join(', '));

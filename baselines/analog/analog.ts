@@ -13,6 +13,7 @@ import type { Scheme, SchemeFactory, SchemeOptions } from '../../bench/schemes/s
  * information, assumed error-free and not counted as channel symbols) and estimates each value by
  * linear MMSE, û = y/g · SNR/(1+SNR) (the LMMSE gain for a signal of per-component power 1/2 in
  * noise N0/2), or by plain scaling û = y/g ('zf'); then v̂ = m + û, clipped and quantised to 8 bits.
+ * Over a fading channel with gain h per symbol (known): û = h*·y / ((|h|² + N0)·g), or y/(h·g).
  */
 export type AnalogReceiver = 'mmse' | 'zf';
 
@@ -35,14 +36,27 @@ export function analogEncode(img: RgbImage): AnalogEncoded<AnalogState> {
   return { symbols, state: { width: img.width, height: img.height, gain, mean } };
 }
 
-export function analogDecode(encoded: AnalogEncoded<AnalogState>, received: ComplexArray, snrDb: number, receiver: AnalogReceiver): RgbImage {
+export function analogDecode(encoded: AnalogEncoded<AnalogState>, received: ComplexArray, snrDb: number, receiver: AnalogReceiver, gains: ComplexArray | null = null): RgbImage {
   const p = encoded.state;
-  const snr = 1 / noiseVariance(snrDb);
-  const scale = (receiver === 'mmse' ? snr / (1 + snr) : 1) / p.gain;
+  const n0 = noiseVariance(snrDb);
+  const snr = 1 / n0;
   const out = createImage(p.width, p.height);
-  for (let i = 0; i < out.data.length; i++) {
-    const v = (p.mean + scale * received[i] + 1) * 127.5;
+  /** `u`: the estimate of the centred value (already divided by g). */
+  const put = (i: number, u: number) => {
+    const v = (p.mean + u + 1) * 127.5;
     out.data[i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+  };
+  if (!gains) {
+    const scale = (receiver === 'mmse' ? snr / (1 + snr) : 1) / p.gain;
+    for (let i = 0; i < out.data.length; i++) put(i, scale * received[i]);
+    return out;
+  }
+  // Per symbol with known gain h: LMMSE x̂ = h*·y / (|h|² + N0), or zero forcing y/h.
+  for (let i = 0; i < out.data.length; i += 2) {
+    const [hr, hi, yr, yi] = [gains[i], gains[i + 1], received[i], received[i + 1]];
+    const d = (hr * hr + hi * hi + (receiver === 'mmse' ? n0 : 0)) * p.gain;
+    put(i, (hr * yr + hi * yi) / d);
+    if (i + 1 < out.data.length) put(i + 1, (hr * yi - hi * yr) / d);
   }
   return out;
 }
@@ -72,8 +86,8 @@ export function analogCodec(receiver: AnalogReceiver, ratio = 0.5): AnalogImageC
       const e = analogEncode(await resizeImage(image, size.width, size.height, { kernel: 'lanczos3' }));
       return { symbols: e.symbols, state: { ...e.state, fullWidth: image.width, fullHeight: image.height } };
     },
-    async decode(encoded, received, snrDb) {
-      const sent = analogDecode(encoded, received, snrDb, receiver);
+    async decode(encoded, received, snrDb, gains) {
+      const sent = analogDecode(encoded, received, snrDb, receiver, gains);
       return resizeImage(sent, encoded.state.fullWidth, encoded.state.fullHeight, { kernel: 'cubic' });
     },
   };

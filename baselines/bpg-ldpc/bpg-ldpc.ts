@@ -284,7 +284,7 @@ class BpgLdpcScheme implements Scheme<BpgLdpcPrepared> {
     if (plan.qp === null) return { mcs, plan, kind: 'none', psnr: p.failurePsnr, symbols: 0, codedBits: 0, failedCodewords: 0 };
     const stream = streams.get(plan.qp)!;
     const conceal = this.onFailure === 'decode';
-    const r = timedSync('ldpc-link', () => sendOverLink(stream, mcs, ctx.snrDb, ctx.rng(`awgn ${mcs.name}`), this.link, !conceal));
+    const r = timedSync('ldpc-link', () => sendOverLink(stream, mcs, ctx.snrDb, ctx.rng(`awgn ${mcs.name}`), this.link, !conceal, ctx.channel));
     const base = { mcs, plan, symbols: r.symbols, codedBits: r.codedBits, failedCodewords: r.stoppedEarly ? null : r.failedCodewords };
     if (r.failedCodewords > 0 && !conceal) return { ...base, kind: 'failed', psnr: p.failurePsnr };
     const received = r.received!;
@@ -403,6 +403,10 @@ export const bpgLdpcFactory: SchemeFactory = {
     const onFailure = String(options['on-failure'] ?? 'grey');
     if (onFailure !== 'grey' && onFailure !== 'decode') throw new UserError(`--on-failure ${onFailure}: use grey (mid-grey image) or decode (HEVC error concealment)`);
     const { choice, list } = parseMcsChoice(String(options['bpg-mcs'] ?? 'auto'));
+    if (choice === 'auto' && list.length > 1 && ctx?.channel && ctx.channel.kind !== 'awgn') {
+      // Its BLER curves were simulated over AWGN: under fading they would promise what the link cannot keep.
+      throw new UserError('--bpg-mcs auto chooses from BLER curves simulated over AWGN; under --channel rayleigh use --bpg-mcs oracle (or oracle:LIST, or one pair)');
+    }
     const { codec, ratio, common } = commonFrom(options);
     return new BpgLdpcScheme(codec, cacheRootFrom(options, ctx), ratio, list, choice, common, decoder, iterations, demap, onFailure);
   },
@@ -414,6 +418,7 @@ export const bpgCapacityFactory: SchemeFactory = {
   summary: 'BPG at the best QP within n·log2(1+SNR) bits, error-free: the ideal separate source–channel coding bound',
   options: COMMON_OPTIONS,
   create(options: SchemeOptions, ctx?: SchemeContext): Scheme {
+    if (ctx?.channel && ctx.channel.kind !== 'awgn') throw new UserError('bpg-capacity is the AWGN capacity bound: it has no meaning under --channel rayleigh; leave it out of --schemes');
     const { codec, ratio, common } = commonFrom(options);
     return new BpgCapacityScheme(codec, cacheRootFrom(options, ctx), ratio, common);
   },

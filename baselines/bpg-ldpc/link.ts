@@ -1,4 +1,5 @@
 import { bitsToBytes, bytesToBits, linkDecoder, transmitBits } from '../../bench/phy/bit-link';
+import { AWGN, type ChannelSpec } from '../../bench/phy/channel';
 import type { LlrMethod } from '../../bench/phy/demapper';
 import type { LdpcAlgorithm } from '../../bench/phy/ldpc/decoder';
 import type { Rng } from '../../bench/phy/rng';
@@ -35,7 +36,7 @@ export function linkDecoderName(mcs: Mcs, options: LinkOptions): string {
   return linkDecoder(mcs.ldpc, { algorithm: options.algorithm, maxIterations: options.maxIterations }).name;
 }
 
-export function sendOverLink(stream: Uint8Array, mcs: Mcs, snrDb: number, rng: Rng, options: LinkOptions, stopOnFailure: boolean): LinkResult {
+export function sendOverLink(stream: Uint8Array, mcs: Mcs, snrDb: number, rng: Rng, options: LinkOptions, stopOnFailure: boolean, channel: ChannelSpec = AWGN): LinkResult {
   if (mcs.ldpc.k % 8 !== 0) throw new Error(`BPG-LDPC: code ${mcs.ldpc.name} carries ${mcs.ldpc.k} bits per block, not whole bytes`);
   const r = transmitBits(bytesToBits(stream), snrDb, rng, {
     modulation: mcs.modulation,
@@ -43,6 +44,7 @@ export function sendOverLink(stream: Uint8Array, mcs: Mcs, snrDb: number, rng: R
     decoder: { algorithm: options.algorithm, maxIterations: options.maxIterations },
     demap: options.demap,
     stopOnFailure,
+    ...(channel.kind === 'awgn' ? {} : { channel }),
   });
   return {
     codewords: r.blocks,

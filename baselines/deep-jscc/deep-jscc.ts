@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node';
+import { equalise } from '../../bench/phy/channel';
 import { UserError } from '../../bench/errors';
 import { createImage, fromFloat, type RgbImage } from '../../bench/image';
 import { imagesToTensor } from '../../bench/models/image-input';
@@ -88,8 +89,10 @@ export function deepJsccCodec(name: string, session: SessionOptions = {}): Analo
       const z = await run(ids.encoder, input);
       return { symbols: new Float32Array(z.data as Float32Array), state: { width: image.width, height: image.height, dims: [...z.dims] } };
     },
-    async decode(encoded, received) {
-      const y = await run(ids.decoder, new ort.Tensor('float32', received, encoded.state.dims));
+    async decode(encoded, received, _snrDb, gains) {
+      // Over fading: zero-forcing equalisation, then the decoder trained on AWGN as it is.
+      const symbols = gains ? equalise(received, gains) : received;
+      const y = await run(ids.decoder, new ort.Tensor('float32', symbols, encoded.state.dims));
       return croppedImage(y, encoded.state.width, encoded.state.height);
     },
   };

@@ -11,7 +11,7 @@ import { captionerModels, CORRECTOR_MODELS, DEFAULT_PAPER_DTYPE, PAPER_DTYPES, P
 import type { Profile } from '../models/registry';
 import type { SessionOptions } from '../models/session';
 import { timed, timedSync } from '../phase-timer';
-import { awgnChannel } from '../phy/awgn';
+import { AWGN, sendSymbols } from '../phy/channel';
 import type { BitLinkConfig } from '../phy/bit-link';
 import { parseLdpcSpec } from '../phy/ldpc/codes';
 import { modulationFromName } from '../phy/modulation';
@@ -183,12 +183,15 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
 
   async transmit(p: SemanticPrepared, ctx: TransmitContext): Promise<TransmitResult> {
     const corrector = await this.roles.corrector();
+    const channel = ctx.channel ?? AWGN;
+    // Text, side information and slice share the run's channel; fading gains are known at the receiver.
+    const link: BitLinkConfig = channel.kind === 'awgn' ? this.link : { ...this.link, channel };
     let symbols = 0;
     let bits = 0;
     const received: string[] = [];
     const corrected: string[] = [];
     for (const [i, caption] of p.captions.entries()) {
-      const r = timedSync('text-link', () => sendText(caption, ctx.snrDb, ctx.rng(`text${i}`), this.link));
+      const r = timedSync('text-link', () => sendText(caption, ctx.snrDb, ctx.rng(`text${i}`), link));
       symbols += r.channelSymbols;
       bits += r.channelBits;
       received.push(r.received);
@@ -200,17 +203,17 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
     let receivedSlice: ReceivedSlice | null = null;
     if (p.slice && this.sliceCodec) {
       sliceOutcome = 'dropped';
-      const side = { modulation: this.link.modulation, code: null };
+      const side: BitLinkConfig = channel.kind === 'awgn' ? { modulation: this.link.modulation, code: null } : { modulation: this.link.modulation, code: null, channel };
       const slice = p.slice;
       const box = timedSync('text-link', () => sendRepeated(boxBits(slice.box), BOX_REPETITIONS, ctx.snrDb, ctx.rng('box'), side));
       const mask = timedSync('text-link', () => sendRepeated(slice.coarseMask, MASK_REPETITIONS, ctx.snrDb, ctx.rng('mask'), side));
-      const y = timedSync('channel', () => awgnChannel(slice.encoded.symbols, ctx.snrDb, ctx.rng('slice')));
+      const { y, gains } = timedSync('channel', () => sendSymbols(slice.encoded.symbols, ctx.snrDb, ctx.rng('slice'), channel));
       symbols += box.channelSymbols + mask.channelSymbols + p.slice.encoded.symbols.length / 2;
       bits += box.channelSymbols * this.link.modulation.bitsPerSymbol + mask.channelSymbols * this.link.modulation.bitsPerSymbol;
       const b = boxFromBits(box.bits);
       const fits = b.width === p.slice.box.width && b.height === p.slice.box.height && b.x + b.width <= p.width && b.y + b.height <= p.height;
       if (fits) {
-        receivedSlice = { image: await decodeTimed(this.sliceCodec, slice.encoded, y, ctx.snrDb), mask: fineMaskOf(mask.bits, b.width, b.height), box: b };
+        receivedSlice = { image: await decodeTimed(this.sliceCodec, slice.encoded, y, ctx.snrDb, gains), mask: fineMaskOf(mask.bits, b.width, b.height), box: b };
         sliceOutcome = 'pasted';
       }
     }

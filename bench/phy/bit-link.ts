@@ -1,4 +1,5 @@
 import { awgnChannel } from './awgn';
+import type { ChannelSpec } from './channel';
 import type { ComplexArray } from './complex';
 import { demapHard, demapLlrs, type LlrMethod } from './demapper';
 import { rayleighBlockFading } from './fading';
@@ -26,7 +27,7 @@ export interface BitLinkConfig {
   code: LdpcScheme | null;
   decoder?: LdpcDecoderOptions;
   demap?: LlrMethod;
-  channel?: { kind: 'awgn' } | { kind: 'rayleigh'; blockLength: number };
+  channel?: ChannelSpec;
   stopOnFailure?: boolean;
 }
 

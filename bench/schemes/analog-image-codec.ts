@@ -1,6 +1,6 @@
 import type { RgbImage } from '../image';
 import { timed, timedSync } from '../phase-timer';
-import { awgnChannel } from '../phy/awgn';
+import { AWGN, sendSymbols } from '../phy/channel';
 import type { ComplexArray } from '../phy/complex';
 import type { Scheme, TransmitContext, TransmitResult } from './scheme';
 
@@ -16,7 +16,8 @@ export interface AnalogImageCodec<S = unknown> {
   /** Registry ids of the models it loads (fetched and checked before a sweep starts). */
   readonly models: readonly string[];
   encode(image: RgbImage): Promise<AnalogEncoded<S>>;
-  decode(encoded: AnalogEncoded<S>, received: ComplexArray, snrDb: number): Promise<RgbImage>;
+  /** `gains`: each symbol's channel gain when the channel fades (perfect CSI), else null. */
+  decode(encoded: AnalogEncoded<S>, received: ComplexArray, snrDb: number, gains?: ComplexArray | null): Promise<RgbImage>;
 }
 
 /** Plain data (it may be cached on disk with v8.serialize): the symbols and what the decoder needs. */
@@ -25,7 +26,7 @@ export interface AnalogEncoded<S = unknown> {
   state: S;
 }
 
-/** A whole-image scheme over one analog codec: encode once per image, then AWGN and decode per cell. */
+/** A whole-image scheme over one analog codec: encode once per image, then the channel and decode per cell. */
 export class AnalogCodecScheme<S> implements Scheme<AnalogEncoded<S>> {
   readonly prepareCache = 'memory' as const;
 
@@ -40,9 +41,9 @@ export class AnalogCodecScheme<S> implements Scheme<AnalogEncoded<S>> {
   }
 
   async transmit(encoded: AnalogEncoded<S>, ctx: TransmitContext): Promise<TransmitResult> {
-    const received = timedSync('channel', () => awgnChannel(encoded.symbols, ctx.snrDb, ctx.rng('awgn')));
+    const { y, gains } = timedSync('channel', () => sendSymbols(encoded.symbols, ctx.snrDb, ctx.rng('awgn'), ctx.channel ?? AWGN));
     return {
-      reconstruction: await decodeTimed(this.codec, encoded, received, ctx.snrDb),
+      reconstruction: await decodeTimed(this.codec, encoded, y, ctx.snrDb, gains),
       channelSymbols: encoded.symbols.length / 2,
       bitsSent: null,
     };
@@ -60,6 +61,6 @@ export function encodeTimed<S>(codec: AnalogImageCodec<S>, image: RgbImage): Pro
 }
 
 /** `codec.decode`, timed as phase `<kind>-decode`. */
-export function decodeTimed<S>(codec: AnalogImageCodec<S>, encoded: AnalogEncoded<S>, received: ComplexArray, snrDb: number): Promise<RgbImage> {
-  return timed(`${codecKind(codec)}-decode`, () => codec.decode(encoded, received, snrDb));
+export function decodeTimed<S>(codec: AnalogImageCodec<S>, encoded: AnalogEncoded<S>, received: ComplexArray, snrDb: number, gains: ComplexArray | null = null): Promise<RgbImage> {
+  return timed(`${codecKind(codec)}-decode`, () => codec.decode(encoded, received, snrDb, gains));
 }

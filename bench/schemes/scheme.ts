@@ -1,6 +1,7 @@
 import type { RgbImage } from '../image';
 import type { Profile } from '../models/registry';
 import type { SessionOptions } from '../models/session';
+import type { ChannelSpec } from '../phy/channel';
 import type { Rng } from '../phy/rng';
 
 /**
@@ -37,6 +38,8 @@ export interface ImageSource {
 export interface TransmitContext {
   snrDb: number;
   seed: number;
+  /** The run's channel (absent: AWGN); fading gains are known to the receiver. */
+  channel?: ChannelSpec;
   /** The cell's random streams; `stream` names one independent use (e.g. 'awgn'). */
   rng(stream: string): Rng;
 }
@@ -94,4 +97,6 @@ export interface SchemeContext {
   dataset?: string;
   /** Which models fill the scheme's roles (captioner, corrector, segmenter, generator); default lite. */
   profile?: Profile;
+  /** The run's channel (absent: AWGN): a scheme that cannot use it refuses at once. */
+  channel?: ChannelSpec;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'crypto';
+import { channelSignature, type ChannelSpec } from '../phy/channel';
 import * as fs from 'fs';
 import * as path from 'path';
 import { codeVersion } from '../code-version';
@@ -36,12 +37,13 @@ export class CellCache {
     this.runnerVersion = h.update(codeVersion(require.resolve('../phy/rng'))).digest('hex');
   }
 
-  key(c: { dataset: string; profile: string; image: string; imageHash: string; scheme: Scheme; snrDb: number; seed: number }): string {
+  key(c: { dataset: string; profile: string; image: string; imageHash: string; scheme: Scheme; snrDb: number; seed: number; channel?: ChannelSpec }): string {
+    const fading = c.channel && c.channel.kind !== 'awgn' ? [channelSignature(c.channel)] : [];
     return createHash('sha256')
       .update(
         JSON.stringify([
           CELL_CACHE_FORMAT, this.runnerVersion, this.scorerKey, c.dataset, c.profile, c.image, c.imageHash,
-          c.scheme.name, c.scheme.config, this.codeVersionOf(c.scheme), c.snrDb, c.seed,
+          c.scheme.name, c.scheme.config, this.codeVersionOf(c.scheme), c.snrDb, c.seed, ...fading,
         ]),
       )
       .digest('hex');

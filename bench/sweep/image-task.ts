@@ -9,6 +9,7 @@ import { takePhaseTimes, timed, timedSync, type PhaseTimes } from '../phase-time
 import { rngFor } from '../phy/rng';
 import { schemeCodeVersion, schemeFactory } from '../schemes/registry';
 import type { Profile } from '../models/registry';
+import type { ChannelSpec } from '../phy/channel';
 import type { Scheme, SchemeOptions } from '../schemes/scheme';
 import { CellCache } from './cell-cache';
 import { PrepareCache, contentHash, type PrepareSource } from './prepare-cache';
@@ -34,6 +35,8 @@ export interface SweepEnv {
    * re-export) is never answered from the cache of the first.
    */
   schemeModelFiles?: Record<string, string>;
+  /** The channel of every cell (absent: AWGN). */
+  channel?: ChannelSpec;
 }
 
 export interface CellSpec {
@@ -73,7 +76,8 @@ export class ImageTaskRunner {
    */
   constructor(
     private readonly env: SweepEnv,
-    createScheme: (name: string) => Scheme = (name) => schemeFactory(name).create(env.schemeOptions, { session: env.scorer.session, dataset: env.dataset, profile: env.profile }),
+    createScheme: (name: string) => Scheme = (name) =>
+      schemeFactory(name).create(env.schemeOptions, { session: env.scorer.session, dataset: env.dataset, profile: env.profile, channel: env.channel }),
   ) {
     for (const name of env.schemes) this.schemes.set(name, createScheme(name));
     this.cache = new PrepareCache(env.cacheDir, (scheme) => this.versionOf(scheme));
@@ -118,7 +122,7 @@ export class ImageTaskRunner {
       if (!scheme) throw new Error(`scheme ${cell.scheme} is not part of this sweep`);
       const t0 = performance.now();
       const ids = { dataset: env.dataset, scheme: scheme.name, profile: env.profile, snr_db: cell.snrDb, image: task.id, seed: cell.seed };
-      const cellKey = this.cells?.key({ ...ids, imageHash: hash, scheme, snrDb: cell.snrDb, seed: cell.seed }) ?? null;
+      const cellKey = this.cells?.key({ ...ids, imageHash: hash, scheme, snrDb: cell.snrDb, seed: cell.seed, channel: env.channel }) ?? null;
       // Sample images are always computed: their reconstructions are saved.
       const hit = cellKey && !saveSamples ? timedSync('cell-cache-io', () => this.cells!.get(scheme.name, cellKey)) : null;
       if (hit) {
@@ -133,6 +137,7 @@ export class ImageTaskRunner {
       const result = await scheme.transmit(prepared.value, {
         snrDb: cell.snrDb,
         seed: cell.seed,
+        ...(env.channel ? { channel: env.channel } : {}),
         rng: (stream) =>
           rngFor({ dataset: env.dataset, image: task.id, scheme: scheme.name, snrDb: cell.snrDb, seed: cell.seed, stream }),
       });

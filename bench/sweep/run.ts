@@ -12,6 +12,7 @@ import { environmentInfo, gitState } from '../run-info';
 import { schemeFactory } from '../schemes/registry';
 import type { SchemeOptions } from '../schemes/scheme';
 import type { Profile } from '../models/registry';
+import { AWGN, channelSignature, type ChannelSpec } from '../phy/channel';
 import { inShard, type Shard } from './grid';
 import { runTasks } from './pool';
 import type { CellSpec, ImageTask, SweepEnv, TaskEvent } from './image-task';
@@ -38,6 +39,8 @@ export interface SweepConfig {
   snrs: number[];
   seeds: number;
   profile: Profile;
+  /** The channel of every cell (absent: AWGN). */
+  channel?: ChannelSpec;
   out: string;
   resume: boolean;
   shard: Shard | null;
@@ -66,7 +69,15 @@ export interface SweepOutcome {
  * continues here, or its rows would mix two experiments in one folder.
  */
 function resultConfig(cfg: SweepConfig, schemeConfigs: Record<string, unknown>, signatures: Record<string, string>): Record<string, unknown> {
-  return { dataset: cfg.dataset, split: cfg.split, profile: cfg.profile, metric_models: cfg.scorer.metricModels, schemes: schemeConfigs, metrics: signatures };
+  return {
+    dataset: cfg.dataset,
+    split: cfg.split,
+    profile: cfg.profile,
+    channel: channelSignature(cfg.channel ?? AWGN),
+    metric_models: cfg.scorer.metricModels,
+    schemes: schemeConfigs,
+    metrics: signatures,
+  };
 }
 
 export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
@@ -84,7 +95,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
     // The paper profile's models are gigabytes: never fetched implicitly, and a missing one stops
     // the run before anything else (no scheme ever stands in for another).
     if (cfg.profile === 'paper') await requirePaperModels(name, ids, cfg.scorer.session);
-    schemeConfigs[name] = factory.create(cfg.schemeOptions, { session: cfg.scorer.session, dataset: cfg.dataset, profile: cfg.profile }).config;
+    schemeConfigs[name] = factory.create(cfg.schemeOptions, { session: cfg.scorer.session, dataset: cfg.dataset, profile: cfg.profile, channel: cfg.channel }).config;
     for (const id of ids) schemeModels.add(id);
   }
   // Models are fetched (where they have a public source) and loaded before any cell runs, so a
@@ -194,6 +205,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
     cellCache: cfg.cellCache ?? true,
     skipBad: cfg.skipBad,
     scorer: cfg.scorer,
+    ...(cfg.channel && cfg.channel.kind !== 'awgn' ? { channel: cfg.channel } : {}),
     schemeModelFiles: Object.fromEntries(
       Object.entries(modelsOfScheme).map(([name, ids]) => [name, models.filter((m) => ids.includes(m.id)).map((m) => `${m.id}@${m.sha256}`).sort().join(',')]),
     ),
@@ -275,8 +287,9 @@ function checkResumable(runFile: string, current: Record<string, unknown>): Reco
   } catch {
     throw new UserError(`cannot resume: ${runFile} is missing or unreadable, so the earlier run's settings are unknown; use a new --out`);
   }
-  const c = prev.config ?? {};
-  for (const k of ['dataset', 'split', 'profile', 'metrics'] as const) {
+  // A run.json from before the channel was recorded ran over AWGN.
+  const c: Record<string, unknown> = { channel: 'awgn', ...(prev.config ?? {}) };
+  for (const k of ['dataset', 'split', 'profile', 'channel', 'metrics'] as const) {
     if (JSON.stringify(c[k]) !== JSON.stringify(current[k])) {
       throw new UserError(`cannot resume in ${path.dirname(runFile)}: ${k} was ${JSON.stringify(c[k])}, now ${JSON.stringify(current[k])}; use a new --out`);
     }

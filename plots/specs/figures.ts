@@ -19,6 +19,13 @@ export const METRIC_AXES: Record<string, Omit<MetricAxis, 'title'> & { name: str
   channel_symbols: { metric: 'channel_symbols', name: 'Channel symbols per image', yTitle: 'Complex channel symbols per image', format: ',', better: null },
 };
 
+/** How the caption names the channel: AWGN, or block Rayleigh fading with its block length. */
+function channelText(signature: string | null): string {
+  const m = /^rayleigh:block=(\d+)/.exec(signature ?? '');
+  if (!m) return 'Es/N0 per complex channel symbol (AWGN)';
+  return `the average Es/N0 per complex channel symbol (Rayleigh ${m[1] === '1' ? 'fast' : `block`} fading${m[1] === '1' ? '' : `, ${m[1]} symbols per block`}, perfect CSI at the receiver)`;
+}
+
 export function metricName(metric: string): string {
   return METRIC_AXES[metric]?.name ?? metric;
 }
@@ -137,7 +144,7 @@ export function buildFigures(summary: Summary, meta: RunMeta, opts: BuildOptions
       : `n = ${range(nAll)} per point (images × seeds)`;
   const ciText = nAll.some((n) => n >= 2) ? 'lines: mean; bands: 95% CI of the mean (Student t over images × seeds)' : 'lines: mean (n = 1: no CI band)';
   const metricModels = meta.metricModels !== null ? ` (metric models ${meta.metricModels})` : '';
-  const general = `${dsLabel}, profile ${profiles.join(', ')}${metricModels}, ${imagesSeeds}; ${ciText}. SNR is Es/N0 per complex channel symbol (AWGN).`;
+  const general = `${dsLabel}, profile ${profiles.join(', ')}${metricModels}, ${imagesSeeds}; ${ciText}. SNR is ${channelText(meta.channel)}.`;
   const signatureLine = (m: string): string => meta.signatures[m] ?? `${m}: signature not recorded (run.json missing or without config.metrics)`;
 
   const axisFor = (metric: string, title: string, points: CurvePoint[]): MetricAxis => {
