@@ -16,7 +16,7 @@ import { checkLetterClaims, letterReport } from '../plots/letter-claims';
 import { BLEU_VARIANTS } from './metrics/bleu';
 import { runMetricCommand, type MetricCommandName } from './metrics/metric-command';
 import { describeModels, selectModels } from './models/listing';
-import { fetchModel, locateModel, sourceLabel } from './models/store';
+import { exportScriptsFor, fetchModel, locateModel, sourceLabel } from './models/store';
 import { mergeResults } from './sweep/merge';
 import { runSweep } from './sweep/run';
 import { cacheDir, DATASET_NAMES, describeDatasets, ensureDataset, fetchDataset, verifyDataset } from '../datasets';
@@ -197,8 +197,7 @@ async function main(argv: string[]): Promise<void> {
               console.log(`${id}: ${m.path} (${m.origin}, ${sourceLabel(m.source)})`);
             }
             if (exportOnly.length) {
-              const scripts = [...new Set(exportOnly.flatMap((id) => modelEntry(id).sources.flatMap((src) => (src.kind === 'export' ? [src.script] : []))))];
-              console.log(`not downloadable, to be exported with ${scripts.join(', ')} (README: GPU recipe): ${exportOnly.join(', ')}`);
+              console.log(`not downloadable, to be exported with ${exportScriptsFor(exportOnly).join(', ')} (README: GPU recipe): ${exportOnly.join(', ')}`);
             }
           } else {
             let bad = 0;

@@ -77,6 +77,7 @@ export const SAMPLERS = ['ddim', 'euler'] as const;
 export type SamplerName = (typeof SAMPLERS)[number];
 
 export function createSampler(name: SamplerName, c: SchedulerConfig, steps: number): Sampler {
+  if (!(SAMPLERS as readonly string[]).includes(name)) throw new UserError(`--sampler ${String(name)}: use ${SAMPLERS.join(' or ')}`);
   if (!Number.isInteger(steps) || steps < 1 || steps > c.numTrainTimesteps) throw new UserError(`--sd-steps ${steps}: use 1…${c.numTrainTimesteps}`);
   const ac = alphasCumprod(c);
   return name === 'ddim' ? ddim(c, ac, steps) : euler(c, ac, steps);

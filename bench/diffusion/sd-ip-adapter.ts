@@ -1,13 +1,13 @@
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors';
 import { createImage, resizeImage, type RgbImage } from '../image';
-import { loadTokenizer, readModelJson } from '../models/generation';
+import { int64Tensor, loadTokenizer, readModelJson } from '../models/generation';
 import { imagesToTensor } from '../models/image-input';
 import { modelEntry } from '../models/registry';
 import { modelSession, type SessionOptions } from '../models/session';
 import { timed } from '../phase-timer';
 import type { Rng } from '../phy/rng';
-import { createSampler, schedulerConfigFrom, type SamplerName } from './schedulers';
+import { createSampler, SAMPLERS, schedulerConfigFrom, type SamplerName } from './schedulers';
 
 /**
  * The letter's receiver generator: Stable Diffusion 1.5 with IP-Adapter, on ONNX Runtime.
@@ -75,17 +75,18 @@ function tensorTypeOf(session: ort.InferenceSession, input: string): string {
   return meta && meta.isTensor ? String(meta.type) : 'float32';
 }
 
-function timestepTensor(session: ort.InferenceSession, t: number): ort.Tensor {
-  const type = tensorTypeOf(session, 'timestep');
-  if (type === 'int64') return new ort.Tensor('int64', BigInt64Array.from([BigInt(Math.trunc(t))]), [1]);
-  if (type === 'float32') return new ort.Tensor('float32', Float32Array.from([t]), [1]);
-  throw new UserError(`model ${SD_MODELS.unet}: timestep input of type ${type} is not supported (int64 or float32)`);
+/** One line for diffusion settings outside what the samplers take (the steps' upper bound comes with the scheduler). */
+export function checkSdSettings(s: SdSettings): void {
+  if (!(SAMPLERS as readonly string[]).includes(s.sampler)) throw new UserError(`--sampler ${s.sampler}: use ${SAMPLERS.join(' or ')}`);
+  if (!Number.isInteger(s.steps) || s.steps < 1) throw new UserError(`--sd-steps ${s.steps}: use a whole number ≥ 1`);
+  if (!(s.guidance >= 1)) throw new UserError(`--guidance ${s.guidance}: use 1 or more (1: no classifier-free guidance)`);
 }
 
 export async function createSdGenerator(opts: SessionOptions, settings: SdSettings = SD_DEFAULTS): Promise<SdGenerator> {
-  if (!(settings.guidance >= 1)) throw new UserError(`--guidance ${settings.guidance}: use 1 or more (1: no classifier-free guidance)`);
   const scheduler = schedulerConfigFrom(await readModelJson(SD_MODELS.schedulerConfig, opts), SD_MODELS.schedulerConfig);
-  createSampler(settings.sampler, scheduler, settings.steps); // the settings are checked before any cell runs
+  // Timesteps and σ depend on the settings only: one sampler serves every cell.
+  const sampler = createSampler(settings.sampler, scheduler, settings.steps);
+  checkSdSettings(settings);
   const { tokenizer, config: tokenizerConfig } = await loadTokenizer(SD_MODELS.tokenizer, SD_MODELS.tokenizerConfig, opts);
   const idOf = (field: string): number => {
     const token = tokenizerConfig[field];
@@ -102,11 +103,17 @@ export async function createSdGenerator(opts: SessionOptions, settings: SdSettin
   const text = textEncoder.session;
   const unet = unetModel.session;
   const idsType = tensorTypeOf(text, 'input_ids');
+  const timestepType = tensorTypeOf(unet, 'timestep');
+  if (timestepType !== 'int64' && timestepType !== 'float32') {
+    throw new UserError(`model ${SD_MODELS.unet}: timestep input of type ${timestepType} is not supported (int64 or float32)`);
+  }
+  // int64 truncates Euler's fractional timesteps, as optimum's pipelines do.
+  const timestepTensor = (t: number): ort.Tensor => (timestepType === 'int64' ? int64Tensor([Math.trunc(t)], [1]) : new ort.Tensor('float32', Float32Array.from([t]), [1]));
   const imageSpec = modelEntry(SD_MODELS.imageEncoder).imageInput!;
 
   const encodeText = async (prompt: string): Promise<ort.Tensor> => {
     const ids = clipTokenIds(tokenizer.encode(prompt).ids, bos, eos, pad);
-    const input = idsType === 'int64' ? new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]) : new ort.Tensor('int32', Int32Array.from(ids), [1, ids.length]);
+    const input = idsType === 'int64' ? int64Tensor(ids, [1, ids.length]) : new ort.Tensor('int32', Int32Array.from(ids), [1, ids.length]);
     return (await text.run({ input_ids: input })).last_hidden_state;
   };
   const project = async (embeds: ort.Tensor): Promise<ort.Tensor> => (await projection.run({ image_embeds: embeds })).ip_tokens;
@@ -130,7 +137,6 @@ export async function createSdGenerator(opts: SessionOptions, settings: SdSettin
     async generate(prompt, imagePrompt, ipWeight, width, height, rng) {
       const size = generationSize(width, height);
       const [h, w] = [size.height / 8, size.width / 8];
-      const sampler = createSampler(settings.sampler, scheduler, settings.steps);
       const cond = await timed('text-encoder', () => encodeText(prompt));
       // Without a slice the image prompt is absent: λ = 0 and the zero embedding's tokens.
       const ipCond = imagePrompt ? await timed('image-encoder', () => imageTokens(imagePrompt)) : uncondTokens;
@@ -139,7 +145,7 @@ export async function createSdGenerator(opts: SessionOptions, settings: SdSettin
       for (let i = 0; i < latents.length; i++) latents[i] = rng.normal() * sampler.initNoiseSigma;
       for (let i = 0; i < sampler.timesteps.length; i++) {
         const sample = new ort.Tensor('float32', sampler.scaleModelInput(latents, i), [1, 4, h, w]);
-        const timestep = timestepTensor(unet, sampler.timesteps[i]);
+        const timestep = timestepTensor(sampler.timesteps[i]);
         const run = (ehs: ort.Tensor, ip: ort.Tensor) =>
           timed('unet', async () => (await unet.run({ sample, timestep, encoder_hidden_states: ehs, ip_tokens: ip, ip_scale: lambda })).out_sample.data as Float32Array);
         const epsCond = await run(cond, ipCond);

@@ -1,4 +1,4 @@
-import type { ModelEntry, ModelSource, TensorSpec } from './registry';
+import type { ImageInputSpec, ModelEntry, ModelSource, TensorSpec } from './registry';
 
 /**
  * The letter's models (the paper profile), pinned to a commit of the repository that serves them;
@@ -55,7 +55,15 @@ export const NANOLLAVA_LAYERS = 24;
 /** BART-base decoder layers. */
 export const BART_DECODER_LAYERS = 6;
 
-const hf = (at: { repo: string; revision: string }, file: string, sha256: string | null, size?: number): ModelSource => ({
+/** CLIPImageProcessor: shorter side to 224 (bicubic), the middle 224×224, CLIP's mean and std. */
+export const CLIP_224_INPUT: ImageInputSpec = {
+  channels: 'RGB',
+  mean: [0.48145466 * 255, 0.4578275 * 255, 0.40821073 * 255],
+  std: [0.26862954 * 255, 0.26130258 * 255, 0.27577711 * 255],
+  size: { width: 224, height: 224, fit: 'center-crop', kernel: 'cubic' },
+};
+
+const hf = (at: { repo: string; revision: string }, file: string, sha256: string | null, size?: number): Extract<ModelSource, { kind: 'hf' }> => ({
   kind: 'hf',
   repo: at.repo,
   revision: at.revision,
@@ -130,15 +138,16 @@ function nanollavaGraphs(dtype: Dtype): ModelEntry[] {
   ];
 }
 
+/** A tokenizer or config file (no I/O contract), from `source` (its file name is the path's last part). */
 function jsonFile(
   id: string,
-  at: { repo: string; revision: string },
-  file: string,
+  source: Extract<ModelSource, { kind: 'hf' | 'export' }>,
   approxBytes: number,
   role: 'tokenizer' | 'model-config',
   description: string,
   common: { license: string; citation: string },
 ): ModelEntry {
+  const file = source.kind === 'hf' ? source.file : source.path;
   return {
     id,
     role,
@@ -147,7 +156,7 @@ function jsonFile(
     description,
     inputs: [],
     outputs: [],
-    sources: [hf(at, file, null)],
+    sources: [source],
     approxBytes,
     ...common,
   };
@@ -169,24 +178,13 @@ const IP_COMMON = {
   citation: 'Ye et al., IP-Adapter: Text Compatible Image Prompt Adapter for Text-to-Image Diffusion Models, arXiv 2308.06721',
 };
 const EXPORT_SCRIPT = 'python tools/export/ip_adapter_unet.py';
-const exported = (path: string): ModelSource => ({ kind: 'export', script: EXPORT_SCRIPT, path, sha256: null });
-const exportedJson = (id: string, path: string, approxBytes: number, role: 'tokenizer' | 'model-config', description: string): ModelEntry => ({
-  ...SD_COMMON,
-  id,
-  role,
-  fileName: path.split('/').pop()!,
-  description,
-  inputs: [],
-  outputs: [],
-  sources: [exported(path)],
-  approxBytes,
-});
+const exported = (path: string): Extract<ModelSource, { kind: 'export' }> => ({ kind: 'export', script: EXPORT_SCRIPT, path, sha256: null });
 
 function stableDiffusionEntries(): ModelEntry[] {
   return [
-    exportedJson('sd15-tokenizer', 'sd15/tokenizer/tokenizer.json', 2.2e6, 'tokenizer', 'SD 1.5 CLIP tokenizer (fast format, saved by the export script)'),
-    exportedJson('sd15-tokenizer-config', 'sd15/tokenizer/tokenizer_config.json', 0.7e3, 'tokenizer', 'SD 1.5 CLIP tokenizer settings (77 tokens, pad token)'),
-    exportedJson('sd15-scheduler-config', 'sd15/scheduler/scheduler_config.json', 0.3e3, 'model-config', 'SD 1.5 noise schedule (scaled_linear betas, 1000 steps)'),
+    jsonFile('sd15-tokenizer', exported('sd15/tokenizer/tokenizer.json'), 2.2e6, 'tokenizer', 'SD 1.5 CLIP tokenizer (fast format, saved by the export script)', SD_COMMON),
+    jsonFile('sd15-tokenizer-config', exported('sd15/tokenizer/tokenizer_config.json'), 0.7e3, 'tokenizer', 'SD 1.5 CLIP tokenizer settings (77 tokens, pad token)', SD_COMMON),
+    jsonFile('sd15-scheduler-config', exported('sd15/scheduler/scheduler_config.json'), 0.3e3, 'model-config', 'SD 1.5 noise schedule (scaled_linear betas, 1000 steps)', SD_COMMON),
     {
       ...SD_COMMON,
       id: 'sd15-text-encoder',
@@ -235,12 +233,7 @@ function stableDiffusionEntries(): ModelEntry[] {
       description: 'IP-Adapter image encoder (OpenCLIP ViT-H/14 with projection): the received slice → a 1024-d image embedding',
       inputs: [f32('pixel_values', ['batch', 3, 224, 224])],
       outputs: [f32('image_embeds', ['batch', 'embed'])],
-      imageInput: {
-        channels: 'RGB',
-        mean: [0.48145466 * 255, 0.4578275 * 255, 0.40821073 * 255],
-        std: [0.26862954 * 255, 0.26130258 * 255, 0.27577711 * 255],
-        size: { width: 224, height: 224, fit: 'center-crop', kernel: 'cubic' },
-      },
+      imageInput: CLIP_224_INPUT,
       sources: [exported('sd15/ip_adapter/image_encoder.onnx')],
       approxBytes: 2.5e9,
     },
@@ -262,9 +255,9 @@ export function paperModelEntries(): ModelEntry[] {
   return [
     ...stableDiffusionEntries(),
     ...(['q8', 'q4', 'fp16', 'fp32'] as const).flatMap(nanollavaGraphs),
-    jsonFile('nanollava-tokenizer', NANOLLAVA, 'tokenizer.json', 7.03e6, 'tokenizer', 'nanoLLaVA tokenizer (Qwen1.5 BPE, with <image>)', NANOLLAVA_COMMON),
-    jsonFile('nanollava-tokenizer-config', NANOLLAVA, 'tokenizer_config.json', 1.49e3, 'tokenizer', 'nanoLLaVA tokenizer settings and ChatML chat template', NANOLLAVA_COMMON),
-    jsonFile('nanollava-config', NANOLLAVA, 'config.json', 2.35e3, 'model-config', 'nanoLLaVA config (image_token_index, text_config: layers, heads, eos)', NANOLLAVA_COMMON),
+    jsonFile('nanollava-tokenizer', hf(NANOLLAVA, 'tokenizer.json', null), 7.03e6, 'tokenizer', 'nanoLLaVA tokenizer (Qwen1.5 BPE, with <image>)', NANOLLAVA_COMMON),
+    jsonFile('nanollava-tokenizer-config', hf(NANOLLAVA, 'tokenizer_config.json', null), 1.49e3, 'tokenizer', 'nanoLLaVA tokenizer settings and ChatML chat template', NANOLLAVA_COMMON),
+    jsonFile('nanollava-config', hf(NANOLLAVA, 'config.json', null), 2.35e3, 'model-config', 'nanoLLaVA config (image_token_index, text_config: layers, heads, eos)', NANOLLAVA_COMMON),
     {
       id: 'bart-spelling-encoder',
       role: 'text-corrector',
@@ -295,9 +288,9 @@ export function paperModelEntries(): ModelEntry[] {
       approxBytes: 540e6,
       ...BART_COMMON,
     },
-    jsonFile('bart-spelling-tokenizer', BART_SPELLING, 'onnx/tokenizer.json', 2.11e6, 'tokenizer', 'BART tokenizer (byte-level BPE) of the corrector', BART_COMMON),
-    jsonFile('bart-spelling-tokenizer-config', BART_SPELLING, 'onnx/tokenizer_config.json', 1.36e3, 'tokenizer', 'BART tokenizer settings of the corrector', BART_COMMON),
-    jsonFile('bart-spelling-config', BART_SPELLING, 'onnx/config.json', 1.74e3, 'model-config', 'BART config of the corrector (decoder layers, heads, start/eos ids)', BART_COMMON),
+    jsonFile('bart-spelling-tokenizer', hf(BART_SPELLING, 'onnx/tokenizer.json', null), 2.11e6, 'tokenizer', 'BART tokenizer (byte-level BPE) of the corrector', BART_COMMON),
+    jsonFile('bart-spelling-tokenizer-config', hf(BART_SPELLING, 'onnx/tokenizer_config.json', null), 1.36e3, 'tokenizer', 'BART tokenizer settings of the corrector', BART_COMMON),
+    jsonFile('bart-spelling-config', hf(BART_SPELLING, 'onnx/config.json', null), 1.74e3, 'model-config', 'BART config of the corrector (decoder layers, heads, start/eos ids)', BART_COMMON),
     {
       id: 'fcn-resnet50-11',
       role: 'segmenter',

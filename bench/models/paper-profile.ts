@@ -1,7 +1,7 @@
 import { isUserError, UserError } from '../errors';
 import { SD_MODELS } from '../diffusion/sd-ip-adapter';
 import { modelEntry } from './registry';
-import { locateModel, type StoreOptions } from './store';
+import { exportScriptsFor, locateModel, type StoreOptions } from './store';
 
 /**
  * The paper profile: the letter's models in the roles the lite profile fills with its stand-ins
@@ -73,7 +73,7 @@ export async function absentModels(ids: string[], opts: StoreOptions): Promise<s
 
 /** Sum of the pinned sizes of `ids`, for the refusal's "how much to download". */
 export function pinnedBytes(ids: string[]): number {
-  return ids.reduce((sum, id) => sum + Math.max(0, ...modelEntry(id).sources.map((s) => s.size ?? modelEntry(id).approxBytes ?? 0)), 0);
+  return ids.map(modelEntry).reduce((sum, m) => sum + Math.max(0, ...m.sources.map((s) => s.size ?? m.approxBytes ?? 0)), 0);
 }
 
 /**
@@ -84,7 +84,7 @@ export async function requirePaperModels(scheme: string, ids: string[], opts: St
   const absent = await absentModels(ids, opts);
   if (absent.length === 0) return;
   const gb = (pinnedBytes(absent) / 1e9).toFixed(2);
-  const scripts = [...new Set(absent.flatMap((id) => modelEntry(id).sources.flatMap((s) => (s.kind === 'export' ? [s.script] : []))))];
+  const scripts = exportScriptsFor(absent);
   const fetchable = absent.filter((id) => modelEntry(id).sources.some((s) => s.kind === 'hf' || s.kind === 'url' || s.kind === 'npm'));
   const how = [
     fetchable.length ? 'get them with `npm run models -- fetch --profile paper`' : '',

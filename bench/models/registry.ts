@@ -1,6 +1,6 @@
 import deepJsccManifest from '../../baselines/deep-jscc/models/manifest.json';
 import { UserError } from '../errors';
-import { paperModelEntries } from './paper-models';
+import { CLIP_224_INPUT, paperModelEntries } from './paper-models';
 
 /**
  * The one table of every neural network the harness uses. An entry pins the model's file (size,
@@ -212,12 +212,7 @@ const BUILT_IN: readonly ModelEntry[] = [
     description: 'CLIP ViT-B/32 (openai/clip-vit-base-patch32) vision tower with projection: 512-d image embeddings',
     inputs: [{ name: 'pixel_values', type: 'float32', shape: ['n', 3, 224, 224] }],
     outputs: [{ name: 'image_embeds', type: 'float32', shape: ['n', 512] }],
-    imageInput: {
-      channels: 'RGB',
-      mean: [0.48145466 * 255, 0.4578275 * 255, 0.40821073 * 255],
-      std: [0.26862954 * 255, 0.26130258 * 255, 0.27577711 * 255],
-      size: { width: 224, height: 224, fit: 'center-crop', kernel: 'cubic' },
-    },
+    imageInput: CLIP_224_INPUT,
     sources: [
       {
         kind: 'hf',

@@ -209,6 +209,11 @@ function fetchableSources(entry: ModelEntry): FetchableSource[] {
   return entry.sources.filter((s): s is FetchableSource => s.kind === 'npm' || s.kind === 'url' || s.kind === 'hf');
 }
 
+/** The export scripts that make `ids` (models no source can download), once each. */
+export function exportScriptsFor(ids: readonly string[]): string[] {
+  return [...new Set(ids.flatMap((id) => modelEntry(id).sources.flatMap((s) => (s.kind === 'export' ? [s.script] : []))))];
+}
+
 function howToGet(entry: ModelEntry): string {
   const fetchable = fetchableSources(entry);
   const shipped = entry.sources.find((s) => s.kind === 'repo');

@@ -6,7 +6,7 @@ import { UserError } from '../errors';
 import type { RgbImage } from '../image';
 import { VOC_GT_SEGMENTER } from '../models/voc-ground-truth';
 import { SAMPLERS, type SamplerName } from '../diffusion/schedulers';
-import { SD_DEFAULTS } from '../diffusion/sd-ip-adapter';
+import { checkSdSettings, SD_DEFAULTS, type SdSettings } from '../diffusion/sd-ip-adapter';
 import { captionerModels, CORRECTOR_MODELS, DEFAULT_PAPER_DTYPE, PAPER_DTYPES, PAPER_SEGMENTER, paperDtypeOf, paperSemanticModels } from '../models/paper-profile';
 import type { Profile } from '../models/registry';
 import type { SessionOptions } from '../models/session';
@@ -237,6 +237,26 @@ function sliceCodecOf(o: SchemeOptions, session: SessionOptions = {}): AnalogIma
   throw new UserError(`--slice-codec ${codec}: use analog or deep-jscc`);
 }
 
+/** The config values both profiles share, λ checked; the codec that sends the slice (none for VLM-CSC). */
+function sharedConfig(variant: SemanticVariant, o: SchemeOptions, session: SessionOptions | undefined) {
+  const sliceCodec = variant === 'vlm-csc' ? null : sliceCodecOf(o, session);
+  const str = (k: string) => String(o[k] ?? SEMANTIC_OPTIONS[k].default);
+  const ipWeight = Number(o['ip-weight'] ?? 1);
+  if (!(ipWeight >= 0 && ipWeight <= 1)) throw new UserError(`--ip-weight ${String(o['ip-weight'])}: λ must be in 0..1`);
+  return {
+    sliceCodec,
+    str,
+    common: {
+      blocks: variant === 'multi-sc' ? str('blocks') : '1x1',
+      ipWeight: variant === 'vlm-csc' ? 0 : ipWeight,
+      textMod: str('text-mod'),
+      textCode: str('text-code'),
+      sliceCodec: sliceCodec?.id ?? 'none',
+      slice: variant === 'vlm-csc' ? 'none' : `box-crop|mask/${MASK_DOWNSAMPLE}x${MASK_REPETITIONS}|box16x${BOX_REPETITIONS}`,
+    },
+  };
+}
+
 function semanticFactory(variant: SemanticVariant, summary: string): SchemeFactory {
   return {
     name: variant,
@@ -258,23 +278,21 @@ function semanticFactory(variant: SemanticVariant, summary: string): SchemeFacto
       if (variant !== 'vlm-csc' && o.segmenter === VOC_GT_SEGMENTER && ctx?.dataset !== undefined && ctx.dataset !== 'voc2012') {
         throw new UserError(`--segmenter voc-gt reads VOC2012's ground-truth masks; dataset ${ctx.dataset} has none: use --dataset voc2012, or --segmenter isnet-general`);
       }
-      const sliceCodec = variant === 'vlm-csc' ? null : sliceCodecOf(o, ctx?.session);
-      const str = (k: string) => String(o[k] ?? SEMANTIC_OPTIONS[k].default);
-      const ipWeight = Number(o['ip-weight'] ?? 1);
-      if (!(ipWeight >= 0 && ipWeight <= 1)) throw new UserError(`--ip-weight ${String(o['ip-weight'])}: λ must be in 0..1`);
+      const { sliceCodec, str, common } = sharedConfig(variant, o, ctx?.session);
+      // Field order as run.json has always written it (a resumed run compares configs as JSON).
       const config: SemanticConfig = {
         variant,
-        blocks: variant === 'multi-sc' ? str('blocks') : '1x1',
+        blocks: common.blocks,
         cellGrid: str('cell-grid'),
-        ipWeight: variant === 'vlm-csc' ? 0 : ipWeight,
-        textMod: str('text-mod'),
-        textCode: str('text-code'),
+        ipWeight: common.ipWeight,
+        textMod: common.textMod,
+        textCode: common.textCode,
         corrector: str('corrector'),
-        sliceCodec: sliceCodec?.id ?? 'none',
+        sliceCodec: common.sliceCodec,
         segmenter: variant === 'vlm-csc' ? 'none' : str('segmenter'),
         detector: str('detector'),
         generator: 'lite-layout-renderer',
-        slice: variant === 'vlm-csc' ? 'none' : `box-crop|mask/${MASK_DOWNSAMPLE}x${MASK_REPETITIONS}|box16x${BOX_REPETITIONS}`,
+        slice: common.slice,
       };
       if (config.corrector !== 'symspell' && config.corrector !== 'none') throw new UserError(`--corrector ${config.corrector}: use symspell or none`);
       const roles = liteRoles(
@@ -289,31 +307,29 @@ function semanticFactory(variant: SemanticVariant, summary: string): SchemeFacto
 /** The same scheme on the letter's models (roles.ts: FCN, nanoLLaVA, BART, SD 1.5 + IP-Adapter). */
 function createPaper(variant: SemanticVariant, o: SchemeOptions, ctx: SchemeContext): Scheme {
   const dtype = paperDtypeOf(String(o.dtype ?? DEFAULT_PAPER_DTYPE));
-  const sampler = String(o.sampler ?? SD_DEFAULTS.sampler);
-  if (!(SAMPLERS as readonly string[]).includes(sampler)) throw new UserError(`--sampler ${sampler}: use ${SAMPLERS.join(' or ')}`);
-  const sd = { steps: Number(o['sd-steps'] ?? SD_DEFAULTS.steps), guidance: Number(o.guidance ?? SD_DEFAULTS.guidance), sampler: sampler as SamplerName };
-  if (!Number.isInteger(sd.steps) || sd.steps < 1) throw new UserError(`--sd-steps ${String(o['sd-steps'])}: use a whole number ≥ 1`);
-  if (!(sd.guidance >= 1)) throw new UserError(`--guidance ${String(o.guidance)}: use 1 or more (1: no classifier-free guidance)`);
-  const sliceCodec = variant === 'vlm-csc' ? null : sliceCodecOf(o, ctx.session);
-  const ipWeight = Number(o['ip-weight'] ?? 1);
-  if (!(ipWeight >= 0 && ipWeight <= 1)) throw new UserError(`--ip-weight ${String(o['ip-weight'])}: λ must be in 0..1`);
-  const str = (k: string) => String(o[k] ?? SEMANTIC_OPTIONS[k].default);
+  const sd: SdSettings = {
+    steps: Number(o['sd-steps'] ?? SD_DEFAULTS.steps),
+    guidance: Number(o.guidance ?? SD_DEFAULTS.guidance),
+    sampler: String(o.sampler ?? SD_DEFAULTS.sampler) as SamplerName,
+  };
+  checkSdSettings(sd);
+  const { sliceCodec, common } = sharedConfig(variant, o, ctx.session);
   const captioner = captionerModels(dtype).decoder;
   const config: SemanticConfig = {
     variant,
-    blocks: variant === 'multi-sc' ? str('blocks') : '1x1',
+    blocks: common.blocks,
     cellGrid: 'none',
-    ipWeight: variant === 'vlm-csc' ? 0 : ipWeight,
-    textMod: str('text-mod'),
-    textCode: str('text-code'),
-    // VLM-CSC's captioner in the letter is BLIP, which has no export here: nanoLLaVA stands in.
+    ipWeight: common.ipWeight,
+    textMod: common.textMod,
+    textCode: common.textCode,
     corrector: CORRECTOR_MODELS.decoder,
-    sliceCodec: sliceCodec?.id ?? 'none',
+    sliceCodec: common.sliceCodec,
     segmenter: variant === 'vlm-csc' ? 'none' : PAPER_SEGMENTER,
     detector: 'none',
+    // VLM-CSC's captioner in the letter is BLIP, which has no export here: nanoLLaVA stands in.
     captioner: variant === 'vlm-csc' ? `${captioner} (substitute for the letter's BLIP)` : captioner,
     generator: `sd15+ip-adapter|sampler=${sd.sampler}|steps=${sd.steps}|cfg=${sd.guidance}`,
-    slice: variant === 'vlm-csc' ? 'none' : `box-crop|mask/${MASK_DOWNSAMPLE}x${MASK_REPETITIONS}|box16x${BOX_REPETITIONS}`,
+    slice: common.slice,
   };
   return new SemanticScheme(variant, config, paperRoles(dtype, ctx.session ?? {}, sd), sliceCodec);
 }
