@@ -18,7 +18,9 @@ import { runMetricCommand, type MetricCommandName } from './metrics/metric-comma
 import { describeModels, selectModels } from './models/listing';
 import { exportScriptsFor, fetchModel, locateModel, sourceLabel } from './models/store';
 import { mergeResults } from './sweep/merge';
-import { runSweep } from './sweep/run';
+import { runSweep, type SweepConfig } from './sweep/run';
+import { runBudgetSweep } from './sweep/budget-sweep';
+import { parseBudgetList } from './schemes/bandwidth-ratio';
 import { cacheDir, DATASET_NAMES, describeDatasets, ensureDataset, fetchDataset, verifyDataset } from '../datasets';
 
 const PROFILES: readonly Profile[] = ['lite', 'paper'];
@@ -55,6 +57,11 @@ async function main(argv: string[]): Promise<void> {
             .option('profile', { type: 'string', default: 'lite', describe: `model profile: ${PROFILES.join(' | ')}` })
             .option('channel', { type: 'string', default: 'awgn', describe: 'awgn | rayleigh (block Rayleigh fading, perfect CSI at the receiver; same average SNR)' })
             .option('fading-block', { type: 'number', describe: 'with --channel rayleigh: symbols per fading block', defaultDescription: '1 (fast fading)' })
+            .option('budget', {
+              type: 'string',
+              describe: 'bandwidth budget k/n for every scheme: at most ⌊k/n·H·W·3⌋ complex channel symbols per image, side information and text included (e.g. 1/12); a list (1/24,1/12,1/6) runs one sweep per budget into <out>/budget-<k>_<n>/ and writes <out>/budgets.csv',
+              defaultDescription: "none: each scheme's own ratio",
+            })
             .option('out', { type: 'string', describe: 'results folder', defaultDescription: 'results/<dataset>' })
             .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out, skipping finished cells' })
             .option('shard', { type: 'string', describe: 'run only the k-th of n slices of the grid, e.g. 1/2' })
@@ -101,7 +108,13 @@ async function main(argv: string[]): Promise<void> {
             fetchIfMissing: true,
           });
           const out = a.out ?? path.join('results', ds.name);
-          const outcome = await runSweep({
+          const budgets = a.budget === undefined ? [] : parseBudgetList(a.budget);
+          if (budgets.length) {
+            // A budget sets every scheme's ratio: a ratio flag beside it would be silently overridden.
+            const ratioFlag = argv.find((x) => /^--(bpg|analog)-ratio(=|$)/.test(x));
+            if (ratioFlag) throw new UserError(`${ratioFlag.split('=')[0]} and --budget both set a bandwidth ratio: give --budget alone (it applies to every scheme)`);
+          }
+          const sweep: SweepConfig = {
             dataset: ds.name,
             split: ds.name === 'voc2012' ? split : null,
             dataRoot: ds.root,
@@ -124,7 +137,13 @@ async function main(argv: string[]): Promise<void> {
             scorer: { metrics, metricModels, session: { modelsDir: a['models-dir'], cacheDir: cache, threads, device: a.device } },
             quiet: a.quiet,
             argv,
-          });
+          };
+          if (budgets.length > 1) {
+            const r = await runBudgetSweep(sweep, budgets);
+            for (const line of r.lines) console.log(line);
+            return;
+          }
+          const outcome = await runSweep(budgets.length ? { ...sweep, budget: budgets[0] } : sweep);
           const bad = outcome.badImages.length ? `, ${outcome.badImages.length} bad image(s) skipped` : '';
           console.log(
             `${out}: ${outcome.cellsRun} cells run, ${outcome.cellsResumed} already done${bad}, ${(outcome.wallMs / 1000).toFixed(1)} s → metrics.csv, summary.csv, run.json`,

@@ -62,6 +62,16 @@ export async function loadImage(file: string | Buffer, label?: string): Promise<
   }
 }
 
+/** An image file's width and height from its header (no decoding); null when it cannot be read. */
+export async function imageFileSize(file: string): Promise<{ width: number; height: number } | null> {
+  try {
+    const m = await sharp(file).metadata();
+    return m.width && m.height ? { width: m.width, height: m.height } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Resized by sharp (its kernels filter when downscaling), back to 8-bit RGB. */
 export async function resizeImage(
   img: RgbImage,

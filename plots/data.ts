@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import { UserError } from '../bench/errors';
 import { parseNumber } from '../bench/sweep/results';
 
@@ -19,6 +20,8 @@ export interface SummaryRow {
   n: number;
   /** By metric name (`cosine`, `lpips`, …); absent or null where the metric does not apply. */
   metrics: Record<string, MeanCi | null>;
+  /** A budget sweep's row (budgets.csv): the `--budget` it ran under. */
+  budget?: { text: string; ratio: number };
 }
 
 export interface Summary {
@@ -72,6 +75,30 @@ export function parseSummaryCsv(text: string, file: string): Summary {
   return { file, metricNames, rows };
 }
 
+/**
+ * Parses budgets.csv (bench/sweep/budget-sweep.ts): `budget,budget_ratio` then summary.csv's
+ * columns, a row per budget × scheme × SNR.
+ */
+export function parseBudgetsCsv(text: string, file: string): Summary {
+  let records: string[][];
+  try {
+    records = parse(text, { skip_empty_lines: true, relax_column_count: true }) as string[][];
+  } catch (e) {
+    throw new UserError(`${file}: not valid CSV (${(e as Error).message.split('\n')[0]}); re-run the budget sweep`);
+  }
+  if (records.length === 0 || records[0][0] !== 'budget' || records[0][1] !== 'budget_ratio') {
+    throw new UserError(`${file}: the header does not start with budget,budget_ratio; is this a multi-sc-bench budgets.csv?`);
+  }
+  const summary = parseSummaryCsv(stringify(records.map((r) => r.slice(2))), file);
+  summary.rows.forEach((row, i) => {
+    const f = records[i + 1];
+    const ratio = parseNumber(f[1], `${file} row ${i + 2}`);
+    if (ratio === null) throw new UserError(`${file} row ${i + 2}: budget_ratio is empty`);
+    row.budget = { text: f[0], ratio };
+  });
+  return summary;
+}
+
 export function readSummary(file: string): Summary {
   if (!fs.existsSync(file)) {
     throw new UserError(`${file} not found: point --in at a results folder written by "bench run" (it holds summary.csv)`);
@@ -93,6 +120,8 @@ export interface RunMeta {
   metricModels: string | null;
   /** The channel signature (`awgn`, `rayleigh:block=N|csi=perfect`); null in runs before it was recorded (AWGN). */
   channel: string | null;
+  /** `--budget` (k/n) of the run, or of each run of a budget sweep; null: each scheme's own ratio. */
+  budget: string | null;
   images: number | null;
   seeds: number | null;
   snrs: number[] | null;
@@ -147,6 +176,7 @@ export function readRunMeta(dir: string): RunMeta {
     profile: str(config.profile),
     metricModels: str(config.metric_models),
     channel: str(config.channel),
+    budget: str(config.budget),
     images: int(config.images),
     seeds: int(config.seeds),
     snrs: Array.isArray(config.snr_db) && config.snr_db.every((x) => typeof x === 'number') ? (config.snr_db as number[]) : null,

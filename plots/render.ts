@@ -4,9 +4,11 @@ import { Resvg } from '@resvg/resvg-js';
 import type { TopLevelSpec } from 'vega-lite' with { 'resolution-mode': 'import' };
 import { UserError } from '../bench/errors';
 import { writeFileAtomic } from '../bench/fs-atomic';
-import { readRunMeta, readSummary, type RunMeta, type Summary } from './data';
+import { parseBudgetsCsv, readRunMeta, readSummary, type RunMeta, type Summary } from './data';
+import { BUDGETS_FILE } from '../bench/sweep/results';
+import { budgetFolderName } from '../bench/schemes/bandwidth-ratio';
 import { FONT_FAMILY, fontFiles } from './fonts';
-import { buildFigures, estimatedWidth, specOf, type BuildOptions, type Figure, type SkippedFigure } from './specs/figures';
+import { buildBudgetFigures, buildFigures, estimatedWidth, specOf, type BuildOptions, type Figure, type SkippedFigure } from './specs/figures';
 import { BASE_CONFIG } from './specs/metric-vs-snr';
 import { loadVega } from './vega-node';
 
@@ -97,6 +99,19 @@ export function defaultOutDir(dataset: string): string {
 }
 
 /**
+ * A budget sweep's folder (budgets.csv and a results folder per budget): its rows, and the run
+ * metadata of its first budget with the list of budgets; null for an ordinary results folder.
+ */
+function readBudgetSweep(dir: string): { summary: Summary; meta: RunMeta } | null {
+  const file = path.join(dir, BUDGETS_FILE);
+  if (!fs.existsSync(file)) return null;
+  const summary = parseBudgetsCsv(fs.readFileSync(file, 'utf8'), file);
+  const texts = [...new Set(summary.rows.map((r) => r.budget!.text))];
+  const first = summary.rows.length ? path.join(dir, budgetFolderName(summary.rows[0].budget!)) : dir;
+  return { summary, meta: { ...readRunMeta(first), budget: texts.join(', ') } };
+}
+
+/**
  * `bench plot`: reads summary.csv and run.json in `inDir`, builds the figures (Fig. 3/4 (a), (b)
  * and the extras) and writes each as `<id>.svg`, `<id>.png` and `<id>.vl.json` (the Vega-Lite
  * spec with its data inlined) into `outDir` (default plots/<dataset>).
@@ -105,9 +120,10 @@ export async function renderPlots(o: RenderOptions): Promise<RenderResult> {
   if (!fs.existsSync(o.inDir) || !fs.statSync(o.inDir).isDirectory()) {
     throw new UserError(`--in ${o.inDir}: no such folder; point it at a results folder written by "bench run" (e.g. results/kodak24)`);
   }
-  const summary = readSummary(path.join(o.inDir, 'summary.csv'));
-  const meta = readRunMeta(o.inDir);
-  const set = buildFigures(summary, meta, o);
+  const budgetSweep = readBudgetSweep(o.inDir);
+  const summary = budgetSweep?.summary ?? readSummary(path.join(o.inDir, 'summary.csv'));
+  const meta = budgetSweep?.meta ?? readRunMeta(o.inDir);
+  const set = budgetSweep ? buildBudgetFigures(summary, meta, o) : buildFigures(summary, meta, o);
   const outDir = o.outDir ?? defaultOutDir(set.dataset);
   fs.mkdirSync(outDir, { recursive: true });
   const scale = o.scale ?? 2;

@@ -176,14 +176,18 @@ function fmt(metric: string, v: number | null): string {
   if (v === null || !Number.isFinite(v)) return v === null ? '' : String(v);
   if (metric === 'channel_symbols') return Math.round(v).toLocaleString('en-US');
   if (metric === 'psnr') return v.toFixed(2);
+  if (metric === 'kn') return v.toPrecision(3);
   return v.toFixed(4);
 }
 
 function summaryTable(summary: Summary): string {
   const metrics = summary.metricNames.filter((m) => summary.rows.some((r) => r.metrics[m]));
   const order = orderSchemes(summary.rows.map((r) => r.scheme));
-  const rows = [...summary.rows].sort((a, b) => order.indexOf(a.scheme) - order.indexOf(b.scheme) || a.profile.localeCompare(b.profile) || a.snr_db - b.snr_db);
-  const head = ['Scheme', 'Profile', 'SNR (dB)', 'n', ...metrics.map((m) => `${metricName(m)}${METRIC_AXES[m]?.better === 'higher' ? ' ↑' : METRIC_AXES[m]?.better === 'lower' ? ' ↓' : ''}`)];
+  const budgets = summary.rows.some((r) => r.budget);
+  const rows = [...summary.rows].sort(
+    (a, b) => order.indexOf(a.scheme) - order.indexOf(b.scheme) || a.profile.localeCompare(b.profile) || a.snr_db - b.snr_db || (a.budget?.ratio ?? 0) - (b.budget?.ratio ?? 0),
+  );
+  const head = ['Scheme', 'Profile', 'SNR (dB)', ...(budgets ? ['Budget k/n'] : []), 'n', ...metrics.map((m) => `${metricName(m)}${METRIC_AXES[m]?.better === 'higher' ? ' ↑' : METRIC_AXES[m]?.better === 'lower' ? ' ↓' : ''}`)];
   const cell = (r: SummaryRow, m: string): string => {
     const v = r.metrics[m];
     if (!v) return '<td class="na">—</td>';
@@ -196,7 +200,7 @@ function summaryTable(summary: Summary): string {
     '<tbody>',
     ...rows.map(
       (r) =>
-        `<tr><td title="${escapeHtml(r.scheme)}">${escapeHtml(schemeLabel(r.scheme))}</td><td>${escapeHtml(r.profile)}</td><td>${escapeHtml(r.snr_db)}</td><td>${escapeHtml(r.n)}</td>${metrics.map((m) => cell(r, m)).join('')}</tr>`,
+        `<tr><td title="${escapeHtml(r.scheme)}">${escapeHtml(schemeLabel(r.scheme))}</td><td>${escapeHtml(r.profile)}</td><td>${escapeHtml(r.snr_db)}</td>${budgets ? `<td>${escapeHtml(r.budget?.text ?? '')}</td>` : ''}<td>${escapeHtml(r.n)}</td>${metrics.map((m) => cell(r, m)).join('')}</tr>`,
     ),
     '</tbody></table>',
   ].join('\n');
@@ -228,6 +232,7 @@ function metaTable(meta: RunMeta): string {
   add('profile', meta.profile);
   add('metric models', meta.metricModels);
   add('channel', meta.channel);
+  add('bandwidth budget k/n', meta.budget);
   add('images', meta.images);
   add('seeds', meta.seeds);
   add('SNR grid (dB)', meta.snrs?.join(', '));

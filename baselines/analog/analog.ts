@@ -1,10 +1,10 @@
-import { createImage, resizeImage, type RgbImage } from '../../bench/image';
+import { createImage, type RgbImage } from '../../bench/image';
 import { normalizePower, type ComplexArray } from '../../bench/phy/complex';
 import { noiseVariance } from '../../bench/phy/snr';
 import { UserError } from '../../bench/errors';
-import { parseBandwidthRatio } from '../../bench/schemes/bandwidth-ratio';
+import { parseBandwidthRatio, symbolCap } from '../../bench/schemes/bandwidth-ratio';
 import { AnalogCodecScheme, type AnalogEncoded, type AnalogImageCodec } from '../../bench/schemes/analog-image-codec';
-import type { Scheme, SchemeFactory, SchemeOptions } from '../../bench/schemes/scheme';
+import type { Scheme, SchemeContext, SchemeFactory, SchemeOptions } from '../../bench/schemes/scheme';
 
 /**
  * Uncoded analog transmission, the classic lower-bound curve. Pixel values v = x/127.5 − 1 are
@@ -62,34 +62,17 @@ export function analogDecode(encoded: AnalogEncoded<AnalogState>, received: Comp
 }
 
 /**
- * The size an image is sent at for bandwidth ratio k/n ≤ 1/2: two values per symbol means
- * W'·H' = 2·(k/n)·W·H, kept at the image's aspect ratio (rounded, so the realised ratio is close).
- */
-export function analogSendSize(width: number, height: number, ratio: number): { width: number; height: number } {
-  if (ratio >= 0.5) return { width, height };
-  const f = Math.sqrt(2 * ratio);
-  return { width: Math.max(1, Math.round(width * f)), height: Math.max(1, Math.round(height * f)) };
-}
-
-/**
  * The analog codec with a chosen receiver, as the `analog` scheme and the semantic schemes' slice
- * link use it. Below k/n = 1/2 it sends a downscaled image (sharp's Lanczos-3, which low-pass
- * filters first) and upscales the received one (bicubic): the plain linear way to meet a smaller
- * bandwidth, e.g. 1/6 for parity with deep JSCC and BPG-LDPC.
+ * link use it: every value sent, k/n = 1/2. A smaller ratio is met by sending a downscaled image
+ * (scaledCodec in analog-image-codec.ts).
  */
-export function analogCodec(receiver: AnalogReceiver, ratio = 0.5): AnalogImageCodec<AnalogState & { fullWidth: number; fullHeight: number }> {
+export function analogCodec(receiver: AnalogReceiver): AnalogImageCodec<AnalogState> {
   return {
-    id: ratio >= 0.5 ? `analog:${receiver}` : `analog:${receiver}@${ratio.toPrecision(6)}`,
+    id: `analog:${receiver}`,
     models: [],
-    async encode(image) {
-      const size = analogSendSize(image.width, image.height, ratio);
-      const e = analogEncode(await resizeImage(image, size.width, size.height, { kernel: 'lanczos3' }));
-      return { symbols: e.symbols, state: { ...e.state, fullWidth: image.width, fullHeight: image.height } };
-    },
-    async decode(encoded, received, snrDb, gains) {
-      const sent = analogDecode(encoded, received, snrDb, receiver, gains);
-      return resizeImage(sent, encoded.state.fullWidth, encoded.state.fullHeight, { kernel: 'cubic' });
-    },
+    symbolsFor: (width, height) => Math.ceil((width * height * 3) / 2),
+    encode: async (image) => analogEncode(image),
+    decode: async (encoded, received, snrDb, gains) => analogDecode(encoded, received, snrDb, receiver, gains),
   };
 }
 
@@ -105,16 +88,23 @@ export const analogFactory: SchemeFactory = {
       describe: 'analog bandwidth ratio k/n ≤ 1/2: 1/2 sends every value; less sends a downscaled image (e.g. 1/6 = deep JSCC\'s and BPG-LDPC\'s ratio)',
     },
   },
-  create(options: SchemeOptions): Scheme {
+  create(options: SchemeOptions, ctx?: SchemeContext): Scheme {
     const rx = options['analog-rx'] ?? 'mmse';
     if (rx !== 'mmse' && rx !== 'zf') {
       throw new UserError(`--analog-rx ${String(rx)} is not a receiver: use mmse or zf`);
     }
-    const ratioText = String(options['analog-ratio'] ?? '1/2').trim();
-    const ratio = parseBandwidthRatio(ratioText, 'analog-ratio', 0.5);
     // The config of the default keeps its old form, so earlier runs of `analog` still resume.
     const config: Record<string, string> = { receiver: rx };
-    if (ratio < 0.5) config.ratio = ratioText;
-    return new AnalogCodecScheme('analog', config, analogCodec(rx, ratio));
+    const budget = ctx?.budget;
+    if (budget) {
+      // Strictly within the budget: at 1/2 an image with an odd number of values loses a row or column.
+      config.budget = budget.text;
+      return new AnalogCodecScheme('analog', config, analogCodec(rx), (w, h) => symbolCap(budget.ratio, w, h));
+    }
+    const ratioText = String(options['analog-ratio'] ?? '1/2').trim();
+    const ratio = parseBandwidthRatio(ratioText, 'analog-ratio', 0.5);
+    if (ratio >= 0.5) return new AnalogCodecScheme('analog', config, analogCodec(rx));
+    config.ratio = ratioText;
+    return new AnalogCodecScheme('analog', config, analogCodec(rx), (w, h) => symbolCap(ratio, w, h));
   },
 };

@@ -6,10 +6,9 @@ import type { LlrMethod } from '../../bench/phy/demapper';
 import type { LdpcAlgorithm } from '../../bench/phy/ldpc/decoder';
 import { cacheDir } from '../../bench/fetch/cache-dir';
 import type { Scheme, SchemeContext, SchemeFactory, SchemeOptions, SchemeOptionSpec, TransmitContext, TransmitResult } from '../../bench/schemes/scheme';
-import { parseBandwidthRatio } from '../../bench/schemes/bandwidth-ratio';
+import { parseBandwidthRatio, symbolCap } from '../../bench/schemes/bandwidth-ratio';
 import {
   capacityBudgetBytes,
-  channelSymbolsFor,
   ldpcBudget,
   parseMcsChoice,
   type McsChoice,
@@ -170,7 +169,7 @@ class BpgLdpcScheme implements Scheme<BpgLdpcPrepared> {
     const key = imageHash(image);
     const store = encodesFor(this.codec, image, key, this.cacheRoot);
     const before = store.encodeCount;
-    const n = channelSymbolsFor(image.width, image.height, this.ratio);
+    const n = symbolCap(this.ratio, image.width, image.height);
     const budgets = this.mcs.map((m) => ldpcBudget(n, m));
     // Smallest budget first: each answer and its neighbour give the local size slope from which
     // the next, larger budget's QP is extrapolated (kodim01: 23 encodes for 12 QPs, vs 25 the other way).
@@ -333,7 +332,7 @@ class BpgCapacityScheme implements Scheme<BpgCapacityPrepared> {
   ) {}
 
   async prepare(image: RgbImage): Promise<BpgCapacityPrepared> {
-    return { width: image.width, height: image.height, source: image.data, key: imageHash(image), n: channelSymbolsFor(image.width, image.height, this.ratio) };
+    return { width: image.width, height: image.height, source: image.data, key: imageHash(image), n: symbolCap(this.ratio, image.width, image.height) };
   }
 
   async transmit(p: BpgCapacityPrepared, ctx: TransmitContext): Promise<TransmitResult> {
@@ -365,14 +364,15 @@ function cacheRootFrom(options: SchemeOptions, ctx: SchemeContext | undefined): 
   return options['bpg-cache'] === 'off' ? null : cacheDir(ctx?.session?.cacheDir);
 }
 
-function commonFrom(options: SchemeOptions): { codec: BpgCodec; ratio: number; common: BpgCommonConfig } {
+/** The ratio is `--budget` when the run has one (the CLI refuses it beside --bpg-ratio), else --bpg-ratio. */
+function commonFrom(options: SchemeOptions, ctx: SchemeContext | undefined): { codec: BpgCodec; ratio: number; common: BpgCommonConfig } {
   const codecName = String(options['bpg-codec'] ?? 'ffmpeg');
   const chroma = String(options['bpg-chroma'] ?? '420');
   const preset = String(options['bpg-preset'] ?? 'medium');
-  const ratioText = String(options['bpg-ratio'] ?? '1/6').trim();
+  const ratioText = ctx?.budget?.text ?? String(options['bpg-ratio'] ?? '1/6').trim();
   if (codecName !== 'ffmpeg' && codecName !== 'bpgenc') throw new UserError(`--bpg-codec ${codecName} is not a codec: use ffmpeg or bpgenc`);
   if (chroma !== '420' && chroma !== '444') throw new UserError(`--bpg-chroma ${chroma} is not a chroma format: use 420 or 444`);
-  const ratio = parseBandwidthRatio(ratioText, 'bpg-ratio');
+  const ratio = ctx?.budget?.ratio ?? parseBandwidthRatio(ratioText, 'bpg-ratio');
   const codec = createBpgCodec({ codec: codecName, chroma, preset });
   return {
     codec,
@@ -407,7 +407,7 @@ export const bpgLdpcFactory: SchemeFactory = {
       // Its BLER curves were simulated over AWGN: under fading they would promise what the link cannot keep.
       throw new UserError('--bpg-mcs auto chooses from BLER curves simulated over AWGN; under --channel rayleigh use --bpg-mcs oracle (or oracle:LIST, or one pair)');
     }
-    const { codec, ratio, common } = commonFrom(options);
+    const { codec, ratio, common } = commonFrom(options, ctx);
     return new BpgLdpcScheme(codec, cacheRootFrom(options, ctx), ratio, list, choice, common, decoder, iterations, demap, onFailure);
   },
 };
@@ -419,7 +419,7 @@ export const bpgCapacityFactory: SchemeFactory = {
   options: COMMON_OPTIONS,
   create(options: SchemeOptions, ctx?: SchemeContext): Scheme {
     if (ctx?.channel && ctx.channel.kind !== 'awgn') throw new UserError('bpg-capacity is the AWGN capacity bound: it has no meaning under --channel rayleigh; leave it out of --schemes');
-    const { codec, ratio, common } = commonFrom(options);
+    const { codec, ratio, common } = commonFrom(options, ctx);
     return new BpgCapacityScheme(codec, cacheRootFrom(options, ctx), ratio, common);
   },
 };

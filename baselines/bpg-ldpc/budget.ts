@@ -89,11 +89,6 @@ export function parseMcs(text: string): Mcs[] {
 }
 
 /** n: the complex channel symbols an H×W×3 image gets at this bandwidth ratio. */
-export function channelSymbolsFor(width: number, height: number, ratio: number): number {
-  // The epsilon keeps exact products such as 1179648/6 from landing a hair below the integer.
-  return Math.floor(ratio * width * height * 3 + 1e-9);
-}
-
 export interface LdpcBudget {
   /** Whole codewords that fit in n symbols. */
   readonly maxCodewords: number;

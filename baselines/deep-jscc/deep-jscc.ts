@@ -6,6 +6,7 @@ import { imagesToTensor } from '../../bench/models/image-input';
 import { DEEP_JSCC_WEIGHTS, deepJsccModelIds, modelEntry, type DeepJsccWeights } from '../../bench/models/registry';
 import { modelSession, type SessionOptions } from '../../bench/models/session';
 import { AnalogCodecScheme, type AnalogImageCodec } from '../../bench/schemes/analog-image-codec';
+import { symbolCap } from '../../bench/schemes/bandwidth-ratio';
 import type { SchemeFactory, SchemeOptions, SchemeOptionSpec } from '../../bench/schemes/scheme';
 
 /**
@@ -83,6 +84,8 @@ export function deepJsccCodec(name: string, session: SessionOptions = {}): Analo
   return {
     id: `deep-jscc:${model.name}`,
     models: [ids.encoder, ids.decoder],
+    // c reals per 4×4 block of the padded image, two per complex symbol.
+    symbolsFor: (width, height) => (model.c * Math.ceil(width / MULTIPLE) * Math.ceil(height / MULTIPLE)) / 2,
     async encode(image) {
       // How pixels become the encoder's input is the registry entry's to say (x/255, full size).
       const input = await imagesToTensor([padToMultiple(image)], modelEntry(ids.encoder).imageInput!);
@@ -108,7 +111,12 @@ export const deepJsccFactory: SchemeFactory = {
   requiredModels: (o: SchemeOptions) => [...deepJsccCodec(modelOption(o)).models],
   create(o, ctx) {
     const model = jsccModel(modelOption(o));
-    const config = { model: model.name, c: model.c, trainSnrDb: model.trainSnrDb, encoder: model.encoder.sha256.slice(0, 16), decoder: model.decoder.sha256.slice(0, 16) };
-    return new AnalogCodecScheme('deep-jscc', config, deepJsccCodec(model.name, ctx?.session));
+    const config: Record<string, string | number> = { model: model.name, c: model.c, trainSnrDb: model.trainSnrDb, encoder: model.encoder.sha256.slice(0, 16), decoder: model.decoder.sha256.slice(0, 16) };
+    const budget = ctx?.budget;
+    if (!budget) return new AnalogCodecScheme('deep-jscc', config, deepJsccCodec(model.name, ctx?.session));
+    // Below its trained ratio c/96 it sends a downscaled image (no model trained for the ratio);
+    // above it, it spends c/96 and leaves the rest of the budget unused.
+    config.budget = budget.text;
+    return new AnalogCodecScheme('deep-jscc', config, deepJsccCodec(model.name, ctx?.session), (w, h) => symbolCap(budget.ratio, w, h));
   },
 };

@@ -5,6 +5,7 @@ import { deepJsccCodec, JSCC_MODEL_OPTION, DEFAULT_JSCC_MODEL } from '../../base
 import { UserError } from '../errors';
 import type { RgbImage } from '../image';
 import { VOC_GT_SEGMENTER } from '../models/voc-ground-truth';
+import type { Segmentation } from '../models/segmenter';
 import { SAMPLERS, type SamplerName } from '../diffusion/schedulers';
 import { checkSdSettings, SD_DEFAULTS, type SdSettings } from '../diffusion/sd-ip-adapter';
 import { captionerModels, CORRECTOR_MODELS, DEFAULT_PAPER_DTYPE, PAPER_DTYPES, PAPER_SEGMENTER, paperDtypeOf, paperSemanticModels } from '../models/paper-profile';
@@ -12,10 +13,11 @@ import type { Profile } from '../models/registry';
 import type { SessionOptions } from '../models/session';
 import { timed, timedSync } from '../phase-timer';
 import { AWGN, sendSymbols } from '../phy/channel';
-import type { BitLinkConfig } from '../phy/bit-link';
+import { linkSymbols, type BitLinkConfig } from '../phy/bit-link';
 import { parseLdpcSpec } from '../phy/ldpc/codes';
 import { modulationFromName } from '../phy/modulation';
-import { decodeTimed, encodeTimed, type AnalogEncoded, type AnalogImageCodec } from '../schemes/analog-image-codec';
+import { decodeTimed, scaledCodec, type AnalogEncoded, type AnalogImageCodec, type ScaledCodec } from '../schemes/analog-image-codec';
+import { symbolCap, type BandwidthBudget } from '../schemes/bandwidth-ratio';
 import type { ImageSource, Scheme, SchemeContext, SchemeFactory, SchemeOptions, SchemeOptionSpec, TransmitContext, TransmitResult } from '../schemes/scheme';
 import type { GridSize } from './lite/caption-grammar';
 import { cropImage } from './lite/template-captioner';
@@ -146,38 +148,60 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
   readonly prepareCache = 'disk' as const;
   private readonly blocks: GridSize;
   private readonly link: BitLinkConfig;
+  /** The box and mask's link: the text link's modulation, uncoded (repetition only). */
+  private readonly sideLink: BitLinkConfig;
+  /** How the slice is sent (fitted to what a budget leaves); null for VLM-CSC, which sends none. */
+  private readonly sliceCodec: ScaledCodec<unknown> | null;
 
   constructor(
     readonly name: SemanticVariant,
     readonly config: SemanticConfig,
     /** Who segments, captions, corrects and generates (roles.ts): the profile's models. */
     private readonly roles: SemanticRoles,
-    /** How the slice is sent; null for VLM-CSC, which sends none. */
-    private readonly sliceCodec: AnalogImageCodec | null,
+    sliceCodec: AnalogImageCodec | null,
+    /** `--budget`: text, side information and slice within ⌊k/n·H·W·3⌋ symbols; null: no budget. */
+    private readonly budget: BandwidthBudget | null,
   ) {
+    this.sliceCodec = sliceCodec ? scaledCodec(sliceCodec) : null;
     this.blocks = name === 'multi-sc' ? parseGrid(config.blocks, 'blocks', 8) : { rows: 1, cols: 1 };
     this.link = {
       modulation: modulationFromName(config.textMod),
       code: config.textCode === 'none' ? null : parseLdpcSpec(config.textCode),
       demap: 'maxlog',
     };
+    this.sideLink = { modulation: this.link.modulation, code: null };
   }
 
   async prepare(image: RgbImage, source?: ImageSource): Promise<SemanticPrepared> {
     let mask: Uint8Array | null = null;
-    let slice: PreparedSlice | null = null;
+    let seg: Segmentation | null = null;
     if (this.sliceCodec) {
       const segmenter = await this.roles.segmenter();
-      const seg = await timed('segmentation', () => segmenter.segment(image, source));
-      if (seg.box) {
-        mask = seg.mask;
-        // The whole box is sent and only its masked part is pasted: zeroing the background first
-        // would leave a black halo wherever the coarse received mask overhangs the object.
-        const encoded = await encodeTimed(this.sliceCodec, cropImage(image, seg.box));
-        slice = { box: seg.box, encoded, coarseMask: coarseMaskOf(seg.sliceMask, seg.box.width, seg.box.height) };
-      }
+      seg = await timed('segmentation', () => segmenter.segment(image, source));
+      if (seg.box) mask = seg.mask;
     }
     const captions = await (await this.roles.captioner()).caption(image, this.blocks, mask);
+    const textSymbols = captions.reduce((a, c) => a + linkSymbols(8 * new TextEncoder().encode(c).length, this.link), 0);
+    const cap = this.budget ? symbolCap(this.budget.ratio, image.width, image.height) : Infinity;
+    const over = (what: string, need: number): never => {
+      throw new UserError(
+        `${this.name} cannot meet --budget ${this.budget!.text} on ${source?.id ?? `a ${image.width}×${image.height} image`}: ${what} take ${need} channel symbols, the budget allows ${cap}; raise --budget to at least ${need}/${image.width * image.height * 3} or leave ${this.name} out`,
+      );
+    };
+    if (textSymbols > cap) over(`its captions (${this.link.modulation.name}, ${this.config.textCode})`, textSymbols);
+    let slice: PreparedSlice | null = null;
+    if (this.sliceCodec && seg?.box) {
+      const box = seg.box;
+      const coarseMask = coarseMaskOf(seg.sliceMask, box.width, box.height);
+      const side = linkSymbols(64 * BOX_REPETITIONS, this.sideLink) + linkSymbols(coarseMask.length * MASK_REPETITIONS, this.sideLink);
+      // The whole box is sent and only its masked part is pasted: zeroing the background first
+      // would leave a black halo wherever the coarse received mask overhangs the object. Within a
+      // budget the slice gets what the text and side information leave, downscaled to fit.
+      const sliceCodec = this.sliceCodec;
+      const encoded = await timed(`${sliceCodec.id.split(':')[0]}-encode`, () => sliceCodec.encodeWithin(cropImage(image, box), cap - textSymbols - side));
+      if (!encoded) over('its captions, the slice\'s box and mask and the smallest slice', textSymbols + side + sliceCodec.symbolsFor(1, 1));
+      slice = { box, encoded: encoded!, coarseMask };
+    }
     return { width: image.width, height: image.height, captions, slice };
   }
 
@@ -203,7 +227,7 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
     let receivedSlice: ReceivedSlice | null = null;
     if (p.slice && this.sliceCodec) {
       sliceOutcome = 'dropped';
-      const side: BitLinkConfig = channel.kind === 'awgn' ? { modulation: this.link.modulation, code: null } : { modulation: this.link.modulation, code: null, channel };
+      const side: BitLinkConfig = channel.kind === 'awgn' ? this.sideLink : { ...this.sideLink, channel };
       const slice = p.slice;
       const box = timedSync('text-link', () => sendRepeated(boxBits(slice.box), BOX_REPETITIONS, ctx.snrDb, ctx.rng('box'), side));
       const mask = timedSync('text-link', () => sendRepeated(slice.coarseMask, MASK_REPETITIONS, ctx.snrDb, ctx.rng('mask'), side));
@@ -257,6 +281,11 @@ function sharedConfig(variant: SemanticVariant, o: SchemeOptions, session: Sessi
   };
 }
 
+/** The config with the run's budget last (absent without one, so configs of earlier runs still match). */
+function withBudget(config: SemanticConfig, ctx: SchemeContext | undefined): SemanticConfig {
+  return ctx?.budget ? { ...config, budget: ctx.budget.text } : config;
+}
+
 function semanticFactory(variant: SemanticVariant, summary: string): SchemeFactory {
   return {
     name: variant,
@@ -299,7 +328,7 @@ function semanticFactory(variant: SemanticVariant, summary: string): SchemeFacto
         { segmenter: config.segmenter, detector: config.detector, cellGrid: parseGrid(config.cellGrid, 'cell-grid', 5), corrector: config.corrector },
         ctx?.session ?? {},
       );
-      return new SemanticScheme(variant, config, roles, sliceCodec);
+      return new SemanticScheme(variant, withBudget(config, ctx), roles, sliceCodec, ctx?.budget ?? null);
     },
   };
 }
@@ -331,7 +360,7 @@ function createPaper(variant: SemanticVariant, o: SchemeOptions, ctx: SchemeCont
     generator: `sd15+ip-adapter|sampler=${sd.sampler}|steps=${sd.steps}|cfg=${sd.guidance}`,
     slice: common.slice,
   };
-  return new SemanticScheme(variant, config, paperRoles(dtype, ctx.session ?? {}, sd), sliceCodec);
+  return new SemanticScheme(variant, withBudget(config, ctx), paperRoles(dtype, ctx.session ?? {}, sd), sliceCodec, ctx.budget ?? null);
 }
 
 export const multiScFactory = semanticFactory('multi-sc', 'Multi-SC: main-object slice + one caption per block (2×2), corrected, fused, rendered (lite: layout renderer)');

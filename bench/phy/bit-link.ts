@@ -81,6 +81,16 @@ export function chunkCodewords(e: number, bitsPerSymbol: number): number {
   return unit * Math.ceil(MIN_CHUNK / unit);
 }
 
+/**
+ * Complex channel uses of `bitCount` payload bits on a link: ⌈bits/m⌉ uncoded, else whole
+ * codewords, ⌈⌈bits/k⌉·e/m⌉ (what transmitBits spends, known before sending).
+ */
+export function linkSymbols(bitCount: number, cfg: Pick<BitLinkConfig, 'modulation' | 'code'>): number {
+  const m = cfg.modulation.bitsPerSymbol;
+  if (!cfg.code) return Math.ceil(bitCount / m);
+  return Math.ceil((Math.ceil(bitCount / cfg.code.k) * cfg.code.e) / m);
+}
+
 export function transmitBits(bits: Uint8Array, snrDb: number, rng: Rng, cfg: BitLinkConfig): BitLinkResult {
   const { modulation: mod, code } = cfg;
   if (!code) {
@@ -107,7 +117,7 @@ export function transmitBits(bits: Uint8Array, snrDb: number, rng: Rng, cfg: Bit
   const n0 = noiseVariance(snrDb);
   const chunk = chunkCodewords(e, m);
   const coded = new Uint8Array(chunk * e);
-  const whole = { channelSymbols: Math.ceil((blocks * e) / m), channelBits: blocks * e, blocks };
+  const whole = { channelSymbols: linkSymbols(bits.length, cfg), channelBits: blocks * e, blocks };
   let failed = 0;
   for (let first = 0; first < blocks; first += chunk) {
     const count = Math.min(chunk, blocks - first);

@@ -2,6 +2,7 @@ import type { RgbImage } from '../image';
 import type { Profile } from '../models/registry';
 import type { SessionOptions } from '../models/session';
 import type { ChannelSpec } from '../phy/channel';
+import type { BandwidthBudget } from './bandwidth-ratio';
 import type { Rng } from '../phy/rng';
 
 /**
@@ -99,4 +100,9 @@ export interface SchemeContext {
   profile?: Profile;
   /** The run's channel (absent: AWGN): a scheme that cannot use it refuses at once. */
   channel?: ChannelSpec;
+  /**
+   * `--budget k/n`: every image within ⌊k/n·H·W·3⌋ channel symbols, side information included
+   * (absent: each scheme's own ratio). A scheme that cannot meet it on an image says so in one line.
+   */
+  budget?: BandwidthBudget;
 }

@@ -10,6 +10,7 @@ import { rngFor } from '../phy/rng';
 import { schemeCodeVersion, schemeFactory } from '../schemes/registry';
 import type { Profile } from '../models/registry';
 import type { ChannelSpec } from '../phy/channel';
+import type { BandwidthBudget } from '../schemes/bandwidth-ratio';
 import type { Scheme, SchemeOptions } from '../schemes/scheme';
 import { CellCache } from './cell-cache';
 import { PrepareCache, contentHash, type PrepareSource } from './prepare-cache';
@@ -37,6 +38,8 @@ export interface SweepEnv {
   schemeModelFiles?: Record<string, string>;
   /** The channel of every cell (absent: AWGN). */
   channel?: ChannelSpec;
+  /** `--budget` for every scheme (absent: each scheme's own ratio). */
+  budget?: BandwidthBudget;
 }
 
 export interface CellSpec {
@@ -77,7 +80,7 @@ export class ImageTaskRunner {
   constructor(
     private readonly env: SweepEnv,
     createScheme: (name: string) => Scheme = (name) =>
-      schemeFactory(name).create(env.schemeOptions, { session: env.scorer.session, dataset: env.dataset, profile: env.profile, channel: env.channel }),
+      schemeFactory(name).create(env.schemeOptions, { session: env.scorer.session, dataset: env.dataset, profile: env.profile, channel: env.channel, budget: env.budget }),
   ) {
     for (const name of env.schemes) this.schemes.set(name, createScheme(name));
     this.cache = new PrepareCache(env.cacheDir, (scheme) => this.versionOf(scheme));

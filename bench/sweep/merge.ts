@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
-import { cellKey, formatMetricsCsv, formatRow, formatSummaryCsv, readMetrics, type MetricsRow } from './results';
+import { cellKey, formatMetricsCsv, formatRow, formatSummaryCsv, readMetrics, type ImageSizes, type MetricsRow } from './results';
 
 interface RunJson {
   status?: string;
@@ -43,7 +43,7 @@ export function mergeResults(dirs: string[], out: string): { rows: number; shard
       }
     }
   };
-  for (const k of ['dataset', 'split', 'profile', 'schemes', 'metrics', 'snr_db', 'seeds', 'images']) same(k);
+  for (const k of ['dataset', 'split', 'profile', 'channel', 'budget', 'schemes', 'metrics', 'snr_db', 'seeds', 'images']) same(k);
 
   const byKey = new Map<string, { row: MetricsRow; dir: string }>();
   for (const r of runs) {
@@ -68,12 +68,15 @@ export function mergeResults(dirs: string[], out: string): { rows: number; shard
     throw new UserError(`${path.join(out, 'metrics.csv')} already exists: merge into an empty folder`);
   }
   writeFileAtomic(path.join(out, 'metrics.csv'), formatMetricsCsv(rows));
-  writeFileAtomic(path.join(out, 'summary.csv'), formatSummaryCsv(rows));
+  const sizes: Record<string, readonly [number, number]> = {};
+  for (const r of runs) Object.assign(sizes, (r.run.image_sizes ?? {}) as ImageSizes);
+  writeFileAtomic(path.join(out, 'summary.csv'), formatSummaryCsv(rows, sizes));
   const base = runs[0].run;
   const merged = {
     ...base,
     status: missingShards.length ? 'partial' : 'complete',
     config: { ...base.config, shard: null },
+    image_sizes: sizes,
     merged_from: runs.map((r) => ({ dir: path.resolve(r.dir), shard: r.run.config?.shard ?? null, rows: r.rows.length, started: r.run.started, git: r.run.git })),
     missing_shards: missingShards,
     timings: { shards: runs.map((r) => r.run.timings ?? null) },

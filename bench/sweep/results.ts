@@ -10,10 +10,14 @@ export const METRICS_COLUMNS = [
   'cosine', 'lpips', 'bleu', 'psnr', 'ms_ssim', 'channel_symbols', 'bits_sent', 'wall_ms',
 ] as const;
 
-/** The per-row quantities that summary.csv averages. */
-export const SUMMARY_METRICS = ['cosine', 'lpips', 'bleu', 'psnr', 'ms_ssim', 'channel_symbols'] as const;
+/**
+ * The per-row quantities that summary.csv averages: the metrics, the channel symbols and the
+ * bandwidth ratio they make, kn = channel_symbols / (H·W·3) (empty where the image size is unknown).
+ */
+export const SUMMARY_METRICS = ['cosine', 'lpips', 'bleu', 'psnr', 'ms_ssim', 'channel_symbols', 'kn'] as const;
 
-export type MetricName = (typeof SUMMARY_METRICS)[number];
+/** Image id → [width, height]: what turns a row's channel symbols into its k/n (run.json `image_sizes`). */
+export type ImageSizes = Readonly<Record<string, readonly [number, number]>>;
 
 export interface MetricsRow {
   dataset: string;
@@ -166,20 +170,29 @@ export const SUMMARY_COLUMNS = [
 ];
 
 /** summary.csv: a row per (dataset, scheme, profile, SNR), mean and 95% CI of each metric. */
-export function formatSummaryCsv(rows: readonly MetricsRow[]): string {
-  const groups = new Map<string, MetricsRow[]>();
+export function formatSummaryCsv(rows: readonly MetricsRow[], sizes: ImageSizes = {}): string {
+  return stringify([SUMMARY_COLUMNS, ...summaryRecords(rows, sizes)]);
+}
+
+/** The records of summary.csv under SUMMARY_COLUMNS (no header). */
+export function summaryRecords(rows: readonly CellValues[], sizes: ImageSizes = {}): string[][] {
+  const kn = (r: CellValues): number | null => {
+    const size = sizes[r.image];
+    return size ? r.channel_symbols / (size[0] * size[1] * 3) : null;
+  };
+  const groups = new Map<string, CellValues[]>();
   for (const r of [...rows].sort(compareRows)) {
     const k = JSON.stringify([r.dataset, r.scheme, r.profile, r.snr_db]);
     const g = groups.get(k);
     if (g) g.push(r);
     else groups.set(k, [r]);
   }
-  const records: string[][] = [SUMMARY_COLUMNS];
+  const records: string[][] = [];
   for (const g of groups.values()) {
     const r0 = g[0];
     const rec = [r0.dataset, r0.scheme, r0.profile, formatNumber(r0.snr_db), String(g.length)];
     for (const m of SUMMARY_METRICS) {
-      const vals = g.map((r) => r[m]).filter((v): v is number => v !== null);
+      const vals = g.map((r) => (m === 'kn' ? kn(r) : r[m])).filter((v): v is number => v !== null);
       if (vals.length === 0) {
         rec.push('', '');
         continue;
@@ -189,5 +202,9 @@ export function formatSummaryCsv(rows: readonly MetricsRow[]): string {
     }
     records.push(rec);
   }
-  return stringify(records);
+  return records;
 }
+
+/** A budget sweep's summaries side by side (bench/sweep/budget-sweep.ts): a row per budget × scheme × SNR. */
+export const BUDGETS_FILE = 'budgets.csv';
+export const BUDGET_COLUMNS = ['budget', 'budget_ratio', ...SUMMARY_COLUMNS];

@@ -16,7 +16,9 @@ import { AWGN, channelSignature, type ChannelSpec } from '../phy/channel';
 import { inShard, type Shard } from './grid';
 import { runTasks } from './pool';
 import type { CellSpec, ImageTask, SweepEnv, TaskEvent } from './image-task';
-import { cellKey, formatMetricsCsv, formatRow, formatSummaryCsv, metricsHeader, readMetrics, type MetricsRow } from './results';
+import { cellKey, formatMetricsCsv, formatRow, formatSummaryCsv, metricsHeader, readMetrics, type ImageSizes, type MetricsRow } from './results';
+import { imageFileSize } from '../image';
+import type { BandwidthBudget } from '../schemes/bandwidth-ratio';
 
 export interface SweepImage {
   id: string;
@@ -41,6 +43,8 @@ export interface SweepConfig {
   profile: Profile;
   /** The channel of every cell (absent: AWGN). */
   channel?: ChannelSpec;
+  /** `--budget k/n` for every scheme (absent: each scheme's own ratio). */
+  budget?: BandwidthBudget;
   out: string;
   resume: boolean;
   shard: Shard | null;
@@ -74,6 +78,7 @@ function resultConfig(cfg: SweepConfig, schemeConfigs: Record<string, unknown>, 
     split: cfg.split,
     profile: cfg.profile,
     channel: channelSignature(cfg.channel ?? AWGN),
+    budget: cfg.budget?.text ?? null,
     metric_models: cfg.scorer.metricModels,
     schemes: schemeConfigs,
     metrics: signatures,
@@ -95,7 +100,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
     // The paper profile's models are gigabytes: never fetched implicitly, and a missing one stops
     // the run before anything else (no scheme ever stands in for another).
     if (cfg.profile === 'paper') await requirePaperModels(name, ids, cfg.scorer.session);
-    schemeConfigs[name] = factory.create(cfg.schemeOptions, { session: cfg.scorer.session, dataset: cfg.dataset, profile: cfg.profile, channel: cfg.channel }).config;
+    schemeConfigs[name] = factory.create(cfg.schemeOptions, { session: cfg.scorer.session, dataset: cfg.dataset, profile: cfg.profile, channel: cfg.channel, budget: cfg.budget }).config;
     for (const id of ids) schemeModels.add(id);
   }
   // Models are fetched (where they have a public source) and loaded before any cell runs, so a
@@ -127,12 +132,20 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
   const metricsFile = path.join(cfg.out, 'metrics.csv');
   const runFile = path.join(cfg.out, 'run.json');
   const done = new Set<string>();
+  // Each image's size, from its header: what turns channel symbols into k/n in summary.csv.
+  const sizes: Record<string, readonly [number, number]> = {};
+  for (const im of cfg.images) {
+    const size = await imageFileSize(im.path);
+    if (size) sizes[im.id] = [size.width, size.height];
+  }
   if (fs.existsSync(metricsFile)) {
     if (!cfg.resume) {
       throw new UserError(`${metricsFile} already holds results: pass --resume to continue that run, or choose another --out`);
     }
     // The folder keeps the rows of the schemes run before, so run.json keeps their configs too.
-    results = { ...results, schemes: { ...checkResumable(runFile, results), ...schemeConfigs } };
+    const prev = checkResumable(runFile, results);
+    results = { ...results, schemes: { ...prev.schemes, ...schemeConfigs } };
+    for (const [id, size] of Object.entries(prev.imageSizes)) sizes[id] ??= size;
     const { rows, validBytes } = readMetrics(metricsFile);
     // Cut off a row that was being written when the previous run was killed.
     if (fs.statSync(metricsFile).size !== validBytes) fs.truncateSync(metricsFile, validBytes);
@@ -185,6 +198,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
     git: gitState(),
     models,
     missing_images: cfg.missingImages,
+    image_sizes: sizes,
     ...extra,
   });
   writeFileAtomic(runFile, JSON.stringify(runInfo('running', {}), null, 2) + '\n');
@@ -206,6 +220,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
     skipBad: cfg.skipBad,
     scorer: cfg.scorer,
     ...(cfg.channel && cfg.channel.kind !== 'awgn' ? { channel: cfg.channel } : {}),
+    ...(cfg.budget ? { budget: cfg.budget } : {}),
     schemeModelFiles: Object.fromEntries(
       Object.entries(modelsOfScheme).map(([name, ids]) => [name, models.filter((m) => ids.includes(m.id)).map((m) => `${m.id}@${m.sha256}`).sort().join(',')]),
     ),
@@ -244,7 +259,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
 
   const { rows } = readMetrics(metricsFile);
   writeFileAtomic(metricsFile, formatMetricsCsv(rows));
-  writeFileAtomic(path.join(cfg.out, 'summary.csv'), formatSummaryCsv(rows));
+  writeFileAtomic(path.join(cfg.out, 'summary.csv'), formatSummaryCsv(rows, sizes));
   const wallMs = performance.now() - t0;
   const outcome: SweepOutcome = {
     cellsTotal: mine.length,
@@ -279,17 +294,17 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
   return outcome;
 }
 
-/** Throws unless the folder's earlier run is the same experiment; returns its scheme configs. */
-function checkResumable(runFile: string, current: Record<string, unknown>): Record<string, unknown> {
-  let prev: { config?: Record<string, unknown> };
+/** Throws unless the folder's earlier run is the same experiment; returns its scheme configs and image sizes. */
+function checkResumable(runFile: string, current: Record<string, unknown>): { schemes: Record<string, unknown>; imageSizes: ImageSizes } {
+  let prev: { config?: Record<string, unknown>; image_sizes?: ImageSizes };
   try {
     prev = JSON.parse(fs.readFileSync(runFile, 'utf8')) as typeof prev;
   } catch {
     throw new UserError(`cannot resume: ${runFile} is missing or unreadable, so the earlier run's settings are unknown; use a new --out`);
   }
-  // A run.json from before the channel was recorded ran over AWGN.
-  const c: Record<string, unknown> = { channel: 'awgn', ...(prev.config ?? {}) };
-  for (const k of ['dataset', 'split', 'profile', 'channel', 'metrics'] as const) {
+  // A run.json from before the channel and budget were recorded ran over AWGN with none.
+  const c: Record<string, unknown> = { channel: 'awgn', budget: null, ...(prev.config ?? {}) };
+  for (const k of ['dataset', 'split', 'profile', 'channel', 'budget', 'metrics'] as const) {
     if (JSON.stringify(c[k]) !== JSON.stringify(current[k])) {
       throw new UserError(`cannot resume in ${path.dirname(runFile)}: ${k} was ${JSON.stringify(c[k])}, now ${JSON.stringify(current[k])}; use a new --out`);
     }
@@ -303,7 +318,7 @@ function checkResumable(runFile: string, current: Record<string, unknown>): Reco
       );
     }
   }
-  return prevSchemes;
+  return { schemes: prevSchemes, imageSizes: prev.image_sizes ?? {} };
 }
 
 /** CPU milliseconds of this process's finished child processes (ffmpeg), from /proc; null elsewhere. */

@@ -17,6 +17,8 @@ export const METRIC_AXES: Record<string, Omit<MetricAxis, 'title'> & { name: str
   psnr: { metric: 'psnr', name: 'PSNR', yTitle: 'PSNR (dB)', format: '~g', better: 'higher' },
   ms_ssim: { metric: 'ms_ssim', name: 'MS-SSIM', yTitle: 'MS-SSIM', format: '.2f', better: 'higher', max: 1 },
   channel_symbols: { metric: 'channel_symbols', name: 'Channel symbols per image', yTitle: 'Complex channel symbols per image', format: ',', better: null },
+  // Not an extra figure of its own (channel symbols is one); the budget figures draw it.
+  kn: { metric: 'kn', name: 'k/n used', yTitle: 'k/n used (symbols / H·W·3)', format: '~g', better: null, log: true },
 };
 
 /** How the caption names the channel: AWGN, or block Rayleigh fading with its block length. */
@@ -93,6 +95,7 @@ function curvePoints(summary: Summary, metric: string, styleOf: (scheme: string,
       color: style.color,
       profile: r.profile,
       snr_db: r.snr_db,
+      ...(r.budget ? { budget: r.budget.ratio, budget_text: r.budget.text } : {}),
       n: r.n,
       metric,
       mean: v.mean,
@@ -115,7 +118,8 @@ export interface BuildOptions {
   panelHeight?: number;
 }
 
-export function buildFigures(summary: Summary, meta: RunMeta, opts: BuildOptions = {}): FigureSet {
+/** What every figure of one results folder shares: its dataset, scheme styles and caption. */
+function figureContext(summary: Summary, meta: RunMeta) {
   const datasets = [...new Set(summary.rows.map((r) => r.dataset))];
   if (datasets.length === 0) throw new UserError(`${summary.file} has no rows: the run produced no results yet; finish it with "bench run --resume"`);
   if (datasets.length > 1) {
@@ -133,10 +137,7 @@ export function buildFigures(summary: Summary, meta: RunMeta, opts: BuildOptions
     baseStyles.flatMap((s) => profiles.filter((p) => points.some((q) => q.scheme === s.scheme && q.profile === p)).map((p) => styleOf(s.scheme, p)));
 
   const fig = DATASETS[dataset]?.figure ?? null;
-  const prefix = fig !== null ? `fig${fig}` : `fig-${dataset.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-  const figLabel = fig !== null ? `Fig. ${fig}` : 'Figure';
   const dsLabel = datasetLabel(dataset);
-
   const nAll = summary.rows.map((r) => r.n);
   const imagesSeeds =
     meta.images !== null && meta.seeds !== null
@@ -144,8 +145,18 @@ export function buildFigures(summary: Summary, meta: RunMeta, opts: BuildOptions
       : `n = ${range(nAll)} per point (images × seeds)`;
   const ciText = nAll.some((n) => n >= 2) ? 'lines: mean; bands: 95% CI of the mean (Student t over images × seeds)' : 'lines: mean (n = 1: no CI band)';
   const metricModels = meta.metricModels !== null ? ` (metric models ${meta.metricModels})` : '';
+  const budget = meta.budget !== null ? ` Every scheme within a bandwidth budget of k/n = ${meta.budget} (channel symbols ≤ k/n·H·W·3, side information included).` : '';
   const general = `${dsLabel}, profile ${profiles.join(', ')}${metricModels}, ${imagesSeeds}; ${ciText}. SNR is ${channelText(meta.channel)}.`;
   const signatureLine = (m: string): string => meta.signatures[m] ?? `${m}: signature not recorded (run.json missing or without config.metrics)`;
+  return { dataset, fig, dsLabel, styleOf, stylesOf, general, budget, signatureLine };
+}
+
+export function buildFigures(summary: Summary, meta: RunMeta, opts: BuildOptions = {}): FigureSet {
+  const ctx = figureContext(summary, meta);
+  const { dataset, fig, dsLabel, styleOf, stylesOf, signatureLine } = ctx;
+  const general = ctx.general + ctx.budget;
+  const prefix = fig !== null ? `fig${fig}` : `fig-${dataset.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const figLabel = fig !== null ? `Fig. ${fig}` : 'Figure';
 
   const axisFor = (metric: string, title: string, points: CurvePoint[]): MetricAxis => {
     const known = METRIC_AXES[metric];
@@ -232,6 +243,56 @@ export function buildFigures(summary: Summary, meta: RunMeta, opts: BuildOptions
       panels: [panel(m, metricName(m), pts)],
       data: pts,
       paragraphs,
+    });
+  }
+  return { dataset, figures, skipped };
+}
+
+/**
+ * The figures of a budget sweep (budgets.csv): at each SNR, the metrics against the bandwidth
+ * budget k/n, every scheme held to it, and the k/n each scheme actually used.
+ */
+export function buildBudgetFigures(summary: Summary, meta: RunMeta, opts: BuildOptions = {}): FigureSet {
+  const { dataset, dsLabel, styleOf, stylesOf, general, signatureLine } = figureContext(summary, meta);
+  const budgets = [...new Set(summary.rows.map((r) => r.budget?.ratio).filter((b): b is number => b !== undefined))].sort((a, b) => a - b);
+  if (budgets.length === 0) throw new UserError(`${summary.file}: no budget in its rows; is this a budgets.csv written by "bench run --budget A,B,..."?`);
+  const budgetTexts = [...new Map(summary.rows.filter((r) => r.budget).map((r) => [r.budget!.ratio, r.budget!.text])).entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
+  const figures: Figure[] = [];
+  const skipped: SkippedFigure[] = [];
+  const panelsOf = ['cosine', 'lpips', 'psnr', 'kn'];
+  for (const snr of [...new Set(summary.rows.map((r) => r.snr_db))].sort((a, b) => a - b)) {
+    const atSnr = { ...summary, rows: summary.rows.filter((r) => r.snr_db === snr) };
+    const shown = panelsOf.map((m) => ({ m, points: curvePoints(atSnr, m, styleOf) })).filter((p) => p.points.length > 0);
+    const id = `budget-${dataset.replace(/[^A-Za-z0-9_-]/g, '_')}-snr${String(snr).replace('-', 'm')}`;
+    const title = `${dsLabel} at ${snr} dB: ${shown.map((p) => inSentence(p.m)).join(', ')} versus the bandwidth budget k/n`;
+    if (shown.length === 0) {
+      skipped.push({ id, title, reason: `no values at ${snr} dB` });
+      continue;
+    }
+    const data = shown.flatMap((p) => p.points);
+    figures.push({
+      id,
+      title,
+      kind: 'main',
+      metrics: shown.map((p) => p.m),
+      schemes: [...new Set(data.map((p) => p.scheme))],
+      panels: shown.map((p, i) => {
+        const known = METRIC_AXES[p.m];
+        return {
+          axis: { ...known, title: `(${String.fromCharCode(97 + i)}) ${metricName(p.m)}` },
+          styles: stylesOf(p.points),
+          snrs: [snr],
+          budgets,
+          width: opts.panelWidth ?? 280,
+          height: opts.panelHeight ?? 220,
+        };
+      }),
+      data,
+      paragraphs: [
+        general,
+        `Each point: a sweep with every scheme held to --budget k/n (${budgetTexts.join(', ')}): at most ⌊k/n·H·W·3⌋ complex channel symbols per image, text and side information included. Analog and deep JSCC meet a budget below their own ratio (1/2, c/96) by sending a downscaled image; deep JSCC above c/96 spends c/96; BPG-LDPC fits its stream to the budget; Multi-SC and single-text SC give the slice what the captions and side information leave; VLM-CSC sends its caption whatever the budget. The last panel is the k/n each scheme used.`,
+        ...shown.filter((p) => p.m !== 'kn').map((p) => signatureLine(p.m)),
+      ],
     });
   }
   return { dataset, figures, skipped };

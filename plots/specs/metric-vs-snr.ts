@@ -16,6 +16,9 @@ export interface CurvePoint {
   color: string;
   profile: string;
   snr_db: number;
+  /** A budget sweep's point: its `--budget` k/n (the x of budget figures) and how it was written. */
+  budget?: number;
+  budget_text?: string;
   n: number;
   metric: string;
   mean: number;
@@ -51,6 +54,8 @@ export interface PanelOptions {
   styles: readonly SchemeStyle[];
   /** The SNR grid (x tick values). */
   snrs: readonly number[];
+  /** A budget figure's budgets: then x is k/n on a log scale, not the SNR. */
+  budgets?: readonly number[];
   width?: number;
   height?: number;
 }
@@ -86,13 +91,23 @@ export function metricPanel(o: PanelOptions): Record<string, unknown> {
     axis: { format: o.axis.format },
   });
   const snrs = [...o.snrs].sort((a, b) => a - b);
-  const x = {
-    field: 'snr_db',
-    type: 'quantitative',
-    title: 'SNR (dB)',
-    scale: { domain: [snrs[0], snrs[snrs.length - 1]], nice: false, padding: 10 },
-    axis: { values: snrs, format: '~g', grid: true },
-  };
+  const budgets = o.budgets ? [...o.budgets].sort((a, b) => a - b) : null;
+  const x = budgets
+    ? {
+        field: 'budget',
+        type: 'quantitative',
+        title: 'Bandwidth budget k/n',
+        scale: { type: 'log', base: 2, domain: [budgets[0], budgets[budgets.length - 1]], nice: false, padding: 10 },
+        // Budgets are usually 1/k: label them so.
+        axis: { values: budgets, labelExpr: "datum.value >= 1 ? format(datum.value, '~g') : '1/' + format(1 / datum.value, '.3~g')", grid: true },
+      }
+    : {
+        field: 'snr_db',
+        type: 'quantitative',
+        title: 'SNR (dB)',
+        scale: { domain: [snrs[0], snrs[snrs.length - 1]], nice: false, padding: 10 },
+        axis: { values: snrs, format: '~g', grid: true },
+      };
   return {
     width: o.width ?? 320,
     height: o.height ?? 230,
@@ -125,7 +140,7 @@ export function metricPanel(o: PanelOptions): Record<string, unknown> {
           shape,
           tooltip: [
             { field: 'label', type: 'nominal', title: 'scheme' },
-            { field: 'snr_db', type: 'quantitative', title: 'SNR (dB)', format: '~g' },
+            budgets ? { field: 'budget_text', type: 'nominal', title: 'budget k/n' } : { field: 'snr_db', type: 'quantitative', title: 'SNR (dB)', format: '~g' },
             { field: 'mean', type: 'quantitative', title: `${o.axis.metric} mean`, format: o.axis.format === '~s' ? ',.0f' : '.4~f' },
             { field: 'ci95', type: 'quantitative', title: '± 95% CI', format: o.axis.format === '~s' ? ',.0f' : '.4~f' },
             { field: 'n', type: 'quantitative', title: 'n (images × seeds)' },

@@ -2,11 +2,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as v8 from 'v8';
-import { parseBandwidthRatio } from '../../bench/schemes/bandwidth-ratio';
+import { parseBandwidthRatio, symbolCap } from '../../bench/schemes/bandwidth-ratio';
 import { bpgCapacityFactory, bpgLdpcFactory, FAILURE_LEVEL, type BpgLdpcPrepared } from '../../baselines/bpg-ldpc/bpg-ldpc';
 import {
   capacityBudgetBytes,
-  channelSymbolsFor,
   codewordsFor,
   defaultMcsList,
   ldpcBudget,
@@ -203,7 +202,7 @@ describe('budget arithmetic', () => {
   });
 
   test('whole codewords within n symbols; the stream padding is counted', () => {
-    const n = channelSymbolsFor(768, 512, 1 / 6);
+    const n = symbolCap(1 / 6, 768, 512);
     expect(n).toBe(196608);
     const [m] = parseMcs('3/4:64qam'); // e = 4096 bits: not a whole number of 64-QAM symbols
     const b = ldpcBudget(n, m);
@@ -299,13 +298,13 @@ describe('bpg-ldpc and bpg-capacity schemes', () => {
     expect(Number(d.codewords)).toBe(codewords);
     expect(r.bitsSent).toBe(codewords * 4608);
     expect(r.channelSymbols).toBe(Math.ceil((codewords * 4608) / 4));
-    expect(r.channelSymbols).toBeLessThanOrEqual(channelSymbolsFor(128, 96, 0.5));
+    expect(r.channelSymbols).toBeLessThanOrEqual(symbolCap(0.5, 128, 96));
   });
 
   test('the budget is never exceeded and each chosen QP is the best that fits', async () => {
     const scheme = bpgLdpcFactory.create(opts) as Scheme<BpgLdpcPrepared>;
     const p = await scheme.prepare(img);
-    const n = channelSymbolsFor(128, 96, 0.5);
+    const n = symbolCap(0.5, 128, 96);
     const sizes = new Map(p.streams.map(([q, s]) => [q, s.length]));
     expect(p.plans).toHaveLength(16);
     for (const plan of p.plans) {
@@ -371,7 +370,7 @@ describe('bpg-ldpc and bpg-capacity schemes', () => {
     const ldpc = bpgLdpcFactory.create(opts) as Scheme<BpgLdpcPrepared>;
     const pc = await cap.prepare(img);
     const pl = await ldpc.prepare(img);
-    const n = channelSymbolsFor(128, 96, 0.5);
+    const n = symbolCap(0.5, 128, 96);
     let last = -Infinity;
     for (const snr of [-3, 3, 9, 15, 21]) {
       const rc = await cap.transmit(pc, ctx('bpg-capacity', snr));
