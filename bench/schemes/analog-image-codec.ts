@@ -45,11 +45,19 @@ export interface ScaledState<S> {
 export function largestSizeWithin(symbolsFor: (width: number, height: number) => number, width: number, height: number, maxSymbols: number): { width: number; height: number } | null {
   if (symbolsFor(width, height) <= maxSymbols) return { width, height };
   if (symbolsFor(1, 1) > maxSymbols) return null;
-  // Symbols grow with the area: start from the area ratio and shrink until it fits.
+  // Symbols grow with the area: start from the area ratio and shrink until it fits, then grow
+  // each side while it still fits (rounding both sides down can leave a row or column unused).
+  let size = { width: 1, height: 1 };
   for (let f = Math.sqrt(maxSymbols / symbolsFor(width, height)); ; f *= 0.998) {
-    const size = { width: Math.max(1, Math.floor(width * f)), height: Math.max(1, Math.floor(height * f)) };
-    if (symbolsFor(size.width, size.height) <= maxSymbols) return size;
+    size = { width: Math.max(1, Math.floor(width * f)), height: Math.max(1, Math.floor(height * f)) };
+    if (symbolsFor(size.width, size.height) <= maxSymbols) break;
   }
+  for (let grown = true; grown; ) {
+    grown = false;
+    if (size.width < width && symbolsFor(size.width + 1, size.height) <= maxSymbols) [size.width, grown] = [size.width + 1, true];
+    if (size.height < height && symbolsFor(size.width, size.height + 1) <= maxSymbols) [size.height, grown] = [size.height + 1, true];
+  }
+  return size;
 }
 
 /**

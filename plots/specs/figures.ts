@@ -107,6 +107,11 @@ function curvePoints(summary: Summary, metric: string, styleOf: (scheme: string,
   return out;
 }
 
+/** Whether any point has a CI (n ≥ 2): a band layer with none would have no extent. */
+function hasBand(points: readonly CurvePoint[]): boolean {
+  return points.some((p) => p.lo !== null);
+}
+
 function range(xs: number[]): string {
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);
@@ -173,6 +178,7 @@ export function buildFigures(summary: Summary, meta: RunMeta, opts: BuildOptions
     axis: axisFor(metric, title, points),
     styles: stylesOf(points),
     snrs: [...new Set(points.map((p) => p.snr_db))].sort((a, b) => a - b),
+    band: hasBand(points),
     width: opts.panelWidth ?? 320,
     height: opts.panelHeight ?? 230,
   });
@@ -262,7 +268,9 @@ export function buildBudgetFigures(summary: Summary, meta: RunMeta, opts: BuildO
   const panelsOf = ['cosine', 'lpips', 'psnr', 'kn'];
   for (const snr of [...new Set(summary.rows.map((r) => r.snr_db))].sort((a, b) => a - b)) {
     const atSnr = { ...summary, rows: summary.rows.filter((r) => r.snr_db === snr) };
-    const shown = panelsOf.map((m) => ({ m, points: curvePoints(atSnr, m, styleOf) })).filter((p) => p.points.length > 0);
+    const shown = panelsOf
+      .map((m) => ({ m, points: curvePoints(atSnr, m, styleOf) }))
+      .filter((p) => p.points.length > 0);
     const id = `budget-${dataset.replace(/[^A-Za-z0-9_-]/g, '_')}-snr${String(snr).replace('-', 'm')}`;
     const title = `${dsLabel} at ${snr} dB: ${shown.map((p) => inSentence(p.m)).join(', ')} versus the bandwidth budget k/n`;
     if (shown.length === 0) {
@@ -283,6 +291,8 @@ export function buildBudgetFigures(summary: Summary, meta: RunMeta, opts: BuildO
           styles: stylesOf(p.points),
           snrs: [snr],
           budgets,
+          // k/n used spans decades on a log axis: a CI band would reach below zero.
+          band: p.m !== 'kn' && hasBand(p.points),
           width: opts.panelWidth ?? 280,
           height: opts.panelHeight ?? 220,
         };

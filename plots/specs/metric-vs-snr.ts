@@ -56,6 +56,8 @@ export interface PanelOptions {
   snrs: readonly number[];
   /** A budget figure's budgets: then x is k/n on a log scale, not the SNR. */
   budgets?: readonly number[];
+  /** Draw the CI band (default true). */
+  band?: boolean;
   width?: number;
   height?: number;
 }
@@ -113,13 +115,13 @@ export function metricPanel(o: PanelOptions): Record<string, unknown> {
     height: o.height ?? 230,
     transform: [{ filter: { field: 'metric', equal: o.axis.metric } }],
     layer: [
-      {
+      ...(o.band === false ? [] : [{
         // Rows with n < 2 have no CI: their lo/hi are null and the band is simply absent there.
         mark: { type: 'area', opacity: 0.16, interpolate: 'linear' },
         // Band colours come from the data (`color`, unscaled): a band has no legend entry, so the
         // legend shows the scheme's line and marker.
         encoding: { x, y: y('lo'), y2: { field: 'hi' }, fill: { field: 'color', type: 'nominal', scale: null } },
-      },
+      }]),
       {
         mark: { type: 'line', strokeWidth: 1.8, interpolate: 'linear' },
         encoding: { x, y: y('mean'), color, strokeDash: dash },

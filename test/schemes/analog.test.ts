@@ -75,8 +75,8 @@ describe('analog at a smaller bandwidth ratio (--analog-ratio)', () => {
   test('sends a downscaled image: k/n within 1% under the asked ratio, the full size back', async () => {
     const symbols = analogCodec('mmse').symbolsFor;
     expect(largestSizeWithin(symbols, 768, 512, 768 * 512 * 1.5)).toEqual({ width: 768, height: 512 });
-    // 443×296 (rounded) would spend 196 692 > 196 608 symbols; each side rounds down.
-    expect(largestSizeWithin(symbols, 768, 512, 196608)).toEqual({ width: 443, height: 295 });
+    // 443×296 (rounded) would spend 196 692 > 196 608 symbols; 444×295 spends 196 470.
+    expect(largestSizeWithin(symbols, 768, 512, 196608)).toEqual({ width: 444, height: 295 });
     expect(largestSizeWithin(symbols, 768, 512, 1)).toBeNull();
     expect(largestSizeWithin(symbols, 768, 512, 2)).toEqual({ width: 1, height: 1 });
     const scheme = analogFactory.create({ 'analog-ratio': '1/6' });
