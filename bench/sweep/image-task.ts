@@ -92,7 +92,8 @@ export class ImageTaskRunner {
     return files ? `${schemeCodeVersion(scheme.name)}|${files}` : schemeCodeVersion(scheme.name);
   }
 
-  async run(task: ImageTask, emit: (e: TaskEvent) => void): Promise<void> {
+  /** `stopping`: asked before each cell; true ends the task there (the sweep is closing after a failure). */
+  async run(task: ImageTask, emit: (e: TaskEvent) => void, stopping: () => boolean = () => false): Promise<void> {
     const { env } = this;
     const started = performance.now();
     let bytes: Buffer;
@@ -121,6 +122,7 @@ export class ImageTaskRunner {
     }
     const firstSeed = Math.min(...task.cells.map((c) => c.seed));
     for (const cell of task.cells) {
+      if (stopping()) break;
       const scheme = this.schemes.get(cell.scheme);
       if (!scheme) throw new Error(`scheme ${cell.scheme} is not part of this sweep`);
       const t0 = performance.now();

@@ -69,8 +69,9 @@ export async function runTasks(env: SweepEnv, tasks: ImageTask[], workers: numbe
         feed(w);
       }
     });
-    await Promise.all(pool.map((w) => closeWorker(w)));
   } finally {
+    // Also after a failure: each worker first stops after its current cell (see worker.ts).
+    await Promise.all(pool.map((w) => closeWorker(w)));
     await Promise.all(pool.map((w) => w.terminate()));
   }
 }

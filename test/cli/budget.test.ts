@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'csv-parse/sync';
-import { cliEnv, column, makeSyntheticKodak, runCli, tempDir } from './helpers';
+import { CACHED_ISNET, cliEnv, column, linkCachedIsnet, makeSyntheticKodak, runCli, tempDir } from './helpers';
 import { cliRequirement, describeWith, fileRequirement, SHARED_MODELS } from '../requirements';
 
 /**
@@ -9,7 +9,6 @@ import { cliRequirement, describeWith, fileRequirement, SHARED_MODELS } from '..
  * image with an odd number of values; a budget list runs one sweep per budget and writes
  * budgets.csv, which `bench plot` draws; conflicts and impossible budgets are one line.
  */
-const isnet = path.join(process.env.MULTISC_CACHE_DIR || path.join(require('os').homedir(), '.cache', 'multi-sc-bench'), 'models', 'isnet-general', 'isnet_general_fp32.onnx');
 const [W, H] = [201, 181];
 const ALL = ['analog', 'bpg-capacity', 'bpg-ldpc', 'deep-jscc', 'multi-sc', 'single-text', 'vlm-csc'];
 
@@ -19,7 +18,7 @@ function records(file: string): Record<string, string>[] {
 
 describeWith(
   cliRequirement(),
-  fileRequirement('IS-Net', isnet, 'run "npm run models -- fetch isnet-general"'),
+  fileRequirement('IS-Net', CACHED_ISNET, 'run "npm run models -- fetch isnet-general"'),
   fileRequirement('the YOLOX-Nano detector', path.join(SHARED_MODELS, 'yolox-nano-coco'), 'set MULTISC_MODELS_DIR to the offline models folder'),
 )('bench run --budget', () => {
   let work: string;
@@ -30,8 +29,7 @@ describeWith(
     dataDir = path.join(work, 'data');
     await makeSyntheticKodak(dataDir, W, H);
     const cache = path.join(work, 'cache');
-    fs.mkdirSync(path.join(cache, 'models', 'isnet-general'), { recursive: true });
-    fs.symlinkSync(isnet, path.join(cache, 'models', 'isnet-general', 'isnet_general_fp32.onnx'));
+    linkCachedIsnet(cache);
     env = cliEnv(cache);
   });
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -85,6 +83,15 @@ describeWith(
       expect(r.stderr.trim()).toBe(`error: ${flag} and --budget both set a bandwidth ratio: give --budget alone (it applies to every scheme)`);
       expect(fs.existsSync(out)).toBe(false);
     }
+  });
+
+  test('two workers: the one that cannot meet the budget stops the run with its line while the other is inside IS-Net', () => {
+    // Both workers segment (ONNX Runtime) at once; the first to refuse must not take the process
+    // down with a worker terminated inside a native call (it aborted, exit 134, with no line).
+    const out = path.join(work, 'two-workers');
+    const r = run(out, '--snr', '9', '--budget', '1/200', '--schemes', 'multi-sc', '--limit', '2', '--workers', '2');
+    expect(r.stderr.trim()).toMatch(/^error: multi-sc cannot meet --budget 1\/200 on kodim0[12]: [^\n]*or leave multi-sc out$/);
+    expect(r.status).toBe(1);
   });
 
   test('a budget below the captions stops with one line naming scheme, image and need; a resume under another budget is refused', () => {

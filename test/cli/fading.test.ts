@@ -1,17 +1,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { cliEnv, column, makeSyntheticKodak, runCli, tempDir } from './helpers';
+import { CACHED_ISNET, cliEnv, column, linkCachedIsnet, makeSyntheticKodak, runCli, tempDir } from './helpers';
 import { cliRequirement, describeWith, fileRequirement, SHARED_MODELS } from '../requirements';
 
 /**
  * `--channel rayleigh --fading-block N` for every scheme from the CLI: the digital ones' cliff moves
  * to a higher SNR at equal average SNR, the schemes that cannot honour it refuse in one line.
  */
-const isnet = path.join(process.env.MULTISC_CACHE_DIR || path.join(require('os').homedir(), '.cache', 'multi-sc-bench'), 'models', 'isnet-general', 'isnet_general_fp32.onnx');
 
 describeWith(
   cliRequirement(),
-  fileRequirement('IS-Net', isnet, 'run "npm run models -- fetch isnet-general"'),
+  fileRequirement('IS-Net', CACHED_ISNET, 'run "npm run models -- fetch isnet-general"'),
   fileRequirement('the YOLOX-Nano detector', path.join(SHARED_MODELS, 'yolox-nano-coco'), 'set MULTISC_MODELS_DIR to the offline models folder'),
 )('bench run --channel rayleigh', () => {
   let work: string;
@@ -22,8 +21,7 @@ describeWith(
     dataDir = path.join(work, 'data');
     await makeSyntheticKodak(dataDir, 200, 180);
     const cache = path.join(work, 'cache');
-    fs.mkdirSync(path.join(cache, 'models', 'isnet-general'), { recursive: true });
-    fs.symlinkSync(isnet, path.join(cache, 'models', 'isnet-general', 'isnet_general_fp32.onnx'));
+    linkCachedIsnet(cache);
     env = cliEnv(cache);
   });
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));

@@ -15,6 +15,15 @@ export function tempDir(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `msb-${tag}-`));
 }
 
+/** The IS-Net file `npm run models -- fetch isnet-general` leaves in the user's cache. */
+export const CACHED_ISNET = path.join(process.env.MULTISC_CACHE_DIR || path.join(os.homedir(), '.cache', 'multi-sc-bench'), 'models', 'isnet-general', 'isnet_general_fp32.onnx');
+
+/** Links CACHED_ISNET into a private cache folder, so that a CLI run there needs no download. */
+export function linkCachedIsnet(cacheDir: string): void {
+  fs.mkdirSync(path.join(cacheDir, 'models', 'isnet-general'), { recursive: true });
+  fs.symlinkSync(CACHED_ISNET, path.join(cacheDir, 'models', 'isnet-general', 'isnet_general_fp32.onnx'));
+}
+
 /** Environment for the CLI: no inherited data/cache settings, a private cache. */
 export function cliEnv(cacheDir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, MULTISC_CACHE_DIR: cacheDir };

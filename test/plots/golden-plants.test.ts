@@ -10,6 +10,7 @@ import { checkAgainstGolden, compareCells, readGolden, resolveTolerance, type Go
 import { ensureDataset } from '../../datasets';
 import { describeWith, fileRequirement, kodakRequirement, SHARED_DATA, SHARED_MODELS, vocRequirement } from '../requirements';
 import { tempDir } from './fixtures';
+import { CACHED_ISNET, linkCachedIsnet } from '../cli/helpers';
 
 /**
  * Each committed golden must catch a real change to its schemes. For one image of each golden,
@@ -20,7 +21,6 @@ import { tempDir } from './fixtures';
  */
 
 const GOLDEN_DIR = path.join(__dirname, '..', '..', 'results', 'golden');
-const isnet = path.join(process.env.MULTISC_CACHE_DIR || path.join(require('os').homedir(), '.cache', 'multi-sc-bench'), 'models', 'isnet-general', 'isnet_general_fp32.onnx');
 
 /** Flags of the golden commands that are not scheme options. */
 const SWEEP_FLAGS = new Set(['--dataset', '--split', '--schemes', '--snr', '--limit', '--seeds', '--profile', '--metric-models', '--samples']);
@@ -167,15 +167,14 @@ describeWith(
   vocRequirement(),
   fileRequirement('the offline metric models', path.join(SHARED_MODELS, 'lpips-squeeze-caffe'), 'set MULTISC_MODELS_DIR to the folder holding lpips-squeeze-caffe/'),
   fileRequirement('the YOLOX-Nano detector', path.join(SHARED_MODELS, 'yolox-nano-coco'), 'set MULTISC_MODELS_DIR to the offline models folder'),
-  fileRequirement('IS-Net', isnet, 'run "npm run models -- fetch isnet-general"'),
+  fileRequirement('IS-Net', CACHED_ISNET, 'run "npm run models -- fetch isnet-general"'),
 )('every golden fails on a change planted in its schemes', () => {
   let work: string;
   let cacheDir: string;
   beforeAll(() => {
     work = tempDir('plants');
     cacheDir = path.join(work, 'cache');
-    fs.mkdirSync(path.join(cacheDir, 'models', 'isnet-general'), { recursive: true });
-    fs.symlinkSync(isnet, path.join(cacheDir, 'models', 'isnet-general', 'isnet_general_fp32.onnx'));
+    linkCachedIsnet(cacheDir);
   });
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
