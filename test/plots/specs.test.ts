@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { formatSummaryCsv } from '../../bench/sweep/results';
-import { parseSummaryCsv, readRunMeta, type RunMeta } from '../../plots/data';
+import { parseBudgetsCsv, parseSummaryCsv, readRunMeta, type RunMeta } from '../../plots/data';
 import { SCHEME_STYLES, schemeLabel, stylesFor } from '../../plots/schemes';
-import { buildFigures, specOf } from '../../plots/specs/figures';
+import { buildBudgetFigures, buildFigures, specOf } from '../../plots/specs/figures';
 import { wrapCaption } from '../../plots/specs/metric-vs-snr';
 import { fakeRows, makeResults, SIGNATURES, tempDir } from './fixtures';
 
@@ -154,5 +154,43 @@ describe('data', () => {
     const json = JSON.stringify(specOf(f, 800));
     expect(json).not.toMatch(/"url"/);
     expect(path.extname('x.vl.json')).toBe('.json');
+  });
+});
+
+describe('budget figures (budgets.csv of a budget sweep)', () => {
+  /** budgets.csv text: the fake rows once per budget, each scheme's symbols capped at the budget. */
+  function budgetsCsv(budgets: [string, number][]): string {
+    const sizes = { kodim01: [768, 512], kodim02: [768, 512], kodim03: [768, 512] } as const;
+    const lines = [['budget', 'budget_ratio', ...formatSummaryCsv([], sizes).trim().split(',')].join(',')];
+    for (const [text, ratio] of budgets) {
+      const rows = fakeRows({ schemes: ['analog', 'vlm-csc'], snrs: [9] }).map((r) => ({ ...r, channel_symbols: Math.min(r.channel_symbols, Math.floor(ratio * 768 * 512 * 3)) }));
+      for (const line of formatSummaryCsv(rows, sizes).trim().split('\n').slice(1)) lines.push(`${text},${ratio},${line}`);
+    }
+    return lines.join('\n') + '\n';
+  }
+
+  test('x is the budget on a log scale labelled 1/k; the last panel is the k/n used, without a band', () => {
+    const summary = parseBudgetsCsv(budgetsCsv([['1/24', 1 / 24], ['1/6', 1 / 6], ['1/2', 0.5]]), 'budgets.csv');
+    expect(summary.rows.map((r) => r.budget!.text)).toEqual(['1/24', '1/24', '1/6', '1/6', '1/2', '1/2']);
+    const set = buildBudgetFigures(summary, { ...meta, budget: '1/24, 1/6, 1/2' });
+    expect(set.figures.map((f) => f.id)).toEqual(['budget-kodak24-snr9']);
+    const f = set.figures[0];
+    expect(f.metrics).toEqual(['cosine', 'lpips', 'psnr', 'kn']);
+    const { panels, data } = specParts(specOf(f, 800));
+    const x = (panels[0] as { layer: { encoding?: { x: Record<string, unknown> } }[] }).layer[0].encoding!.x;
+    expect(x.field).toBe('budget');
+    expect(x.scale).toMatchObject({ type: 'log', base: 2, domain: [1 / 24, 0.5] });
+    expect(JSON.stringify(x.axis)).toContain("'1/' + format(1 / datum.value");
+    // The k/n panel has no area layer; the others start with the CI band.
+    const marks = (p: unknown) => (p as { layer: { mark: { type: string } }[] }).layer.map((l) => l.mark.type);
+    expect(marks(panels[0])[0]).toBe('area');
+    expect(marks(panels[3])).not.toContain('area');
+    const used = data.filter((d) => d.metric === 'kn' && d.scheme === 'analog');
+    expect(used.map((d) => d.budget_text)).toEqual(['1/24', '1/6', '1/2']);
+    for (const d of used) expect(d.mean as number).toBeCloseTo(d.budget as number, 9);
+  });
+
+  test('a budgets.csv without its budget columns is one user error', () => {
+    expect(() => parseBudgetsCsv(formatSummaryCsv(fakeRows({})), 'x/budgets.csv')).toThrow(/^x\/budgets\.csv: the header does not start with budget,budget_ratio/);
   });
 });
