@@ -17,7 +17,7 @@ import { linkSymbols, type BitLinkConfig } from '../phy/bit-link';
 import { parseLdpcSpec } from '../phy/ldpc/codes';
 import { modulationFromName } from '../phy/modulation';
 import { decodeTimed, scaledCodec, type AnalogEncoded, type AnalogImageCodec, type ScaledCodec } from '../schemes/analog-image-codec';
-import { symbolCap, type BandwidthBudget } from '../schemes/bandwidth-ratio';
+import { BudgetRefusal, symbolCap, type BandwidthBudget } from '../schemes/bandwidth-ratio';
 import type { ImageSource, Scheme, SchemeContext, SchemeFactory, SchemeOptions, SchemeOptionSpec, TransmitContext, TransmitResult } from '../schemes/scheme';
 import type { GridSize } from './lite/caption-grammar';
 import { cropImage } from './lite/template-captioner';
@@ -184,7 +184,8 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
     const textSymbols = captions.reduce((a, c) => a + linkSymbols(8 * new TextEncoder().encode(c).length, this.link), 0);
     const cap = this.budget ? symbolCap(this.budget.ratio, image.width, image.height) : Infinity;
     const over = (what: string, need: number): never => {
-      throw new UserError(
+      throw new BudgetRefusal(
+        this.name,
         `${this.name} cannot meet --budget ${this.budget!.text} on ${source?.id ?? `a ${image.width}×${image.height} image`}: ${what} take ${need} channel symbols, the budget allows ${cap}; raise --budget to at least ${need}/${image.width * image.height * 3} or leave ${this.name} out`,
       );
     };

@@ -1,5 +1,5 @@
 import { resizeImage, type RgbImage } from '../image';
-import { UserError } from '../errors';
+import { BudgetRefusal } from './bandwidth-ratio';
 import { timed, timedSync } from '../phase-timer';
 import { AWGN, sendSymbols } from '../phy/channel';
 import type { ComplexArray } from '../phy/complex';
@@ -113,7 +113,7 @@ export class AnalogCodecScheme<S> implements Scheme<AnalogEncoded<ScaledState<S>
     if (!this.capOf) return encodeTimed(this.codec, image);
     const cap = this.capOf(image.width, image.height);
     const encoded = await timed(`${codecKind(this.codec)}-encode`, () => this.codec.encodeWithin(image, cap));
-    if (!encoded) throw new UserError(`${this.name} cannot send a ${image.width}×${image.height} image within ${cap} channel symbols: not even a 1×1 image fits; raise --budget`);
+    if (!encoded) throw new BudgetRefusal(this.name, `${this.name} cannot send a ${image.width}×${image.height} image within ${cap} channel symbols: not even a 1×1 image fits; raise --budget`);
     return encoded;
   }
 

@@ -1,6 +1,20 @@
 import { UserError } from '../errors';
 
 /**
+ * A scheme that cannot send an image within `--budget` (its text alone, or the smallest image it
+ * can send, is over). The sweep leaves that scheme out of the run with one line, and goes on.
+ */
+export class BudgetRefusal extends UserError {
+  constructor(readonly scheme: string, message: string) {
+    super(message);
+  }
+}
+
+export function isBudgetRefusal(e: unknown): e is BudgetRefusal {
+  return e instanceof BudgetRefusal;
+}
+
+/**
  * A bandwidth ratio k/n (complex channel symbols per source value, n = H·W·3) given on the
  * command line as a fraction (`1/6`) or a decimal (`0.25`), in (0, max].
  */

@@ -3,9 +3,9 @@ import * as path from 'path';
 import { stringify } from 'csv-stringify/sync';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
-import { budgetFolderName, type BandwidthBudget } from '../schemes/bandwidth-ratio';
+import { budgetFolderName, isBudgetRefusal, type BandwidthBudget } from '../schemes/bandwidth-ratio';
 import { BUDGET_COLUMNS, BUDGETS_FILE, formatNumber, readMetrics, summaryRecords, type ImageSizes } from './results';
-import { runSweep, type SweepConfig } from './run';
+import { budgetRefusalLines, runSweep, type SweepConfig } from './run';
 
 /**
  * A budget sweep (`bench run --budget 1/24,1/12,1/6`): one ordinary sweep per budget, into
@@ -18,14 +18,26 @@ export async function runBudgetSweep(base: SweepConfig, budgets: readonly Bandwi
     throw new UserError(`--out ${base.out} is a file, not a folder: name a folder for the budget sweep (one sub-folder per budget)`);
   }
   const lines: string[] = [];
+  const done: BandwidthBudget[] = [];
   for (const budget of budgets) {
     const out = path.join(base.out, budgetFolderName(budget));
-    const o = await runSweep({ ...base, budget, out });
+    let o;
+    try {
+      o = await runSweep({ ...base, budget, out });
+    } catch (e) {
+      // No scheme of the run meets this budget: say so, and go on with the next.
+      if (!isBudgetRefusal(e)) throw e;
+      lines.push(`${out}: budget ${budget.text}: no scheme meets it: ${e.message}`);
+      continue;
+    }
     const bad = o.badImages.length ? `, ${o.badImages.length} bad image(s) skipped` : '';
     lines.push(`${out}: budget ${budget.text}: ${o.cellsRun} cells run, ${o.cellsResumed} already done${bad}, ${(o.wallMs / 1000).toFixed(1)} s`);
+    for (const line of budgetRefusalLines(o.budgetRefused)) process.stderr.write(`${line}\n`);
+    done.push(budget);
   }
-  const file = writeBudgetSummary(base.out, budgets);
-  lines.push(`${file}: ${budgets.length} budgets (${budgets.map((b) => b.text).join(', ')}); draw them with: bench plot --in ${base.out}`);
+  if (done.length === 0) throw new UserError(`no budget of ${budgets.map((b) => b.text).join(', ')} is met by any scheme of the run: raise --budget`);
+  const file = writeBudgetSummary(base.out, done);
+  lines.push(`${file}: ${done.length} budgets (${done.map((b) => b.text).join(', ')}); draw them with: bench plot --in ${base.out}`);
   return { lines };
 }
 

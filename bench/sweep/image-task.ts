@@ -10,7 +10,7 @@ import { rngFor } from '../phy/rng';
 import { schemeCodeVersion, schemeFactory } from '../schemes/registry';
 import type { Profile } from '../models/registry';
 import type { ChannelSpec } from '../phy/channel';
-import type { BandwidthBudget } from '../schemes/bandwidth-ratio';
+import { isBudgetRefusal, type BandwidthBudget } from '../schemes/bandwidth-ratio';
 import type { Scheme, SchemeOptions } from '../schemes/scheme';
 import { CellCache } from './cell-cache';
 import { PrepareCache, contentHash, type PrepareSource } from './prepare-cache';
@@ -62,6 +62,8 @@ export type TaskEvent =
   | { kind: 'row'; row: MetricsRow; fromCache: boolean }
   | { kind: 'prepared'; scheme: string; image: string; ms: number; source: PrepareSource }
   | { kind: 'bad-image'; image: string; message: string }
+  /** The scheme cannot meet --budget on this image (BudgetRefusal): its cells of the image are not run. */
+  | { kind: 'budget-refused'; scheme: string; image: string; message: string }
   | { kind: 'task-done'; image: string; phases: PhaseTimes; busyMs: number };
 
 /** Runs the cells of one image; holds the schemes and caches for the life of a process/worker. */
@@ -121,8 +123,10 @@ export class ImageTaskRunner {
       writeFileAtomic(path.join(env.samplesDir!, 'source', `${task.id}.png`), png);
     }
     const firstSeed = Math.min(...task.cells.map((c) => c.seed));
+    const refused = new Set<string>();
     for (const cell of task.cells) {
       if (stopping()) break;
+      if (refused.has(cell.scheme)) continue;
       const scheme = this.schemes.get(cell.scheme);
       if (!scheme) throw new Error(`scheme ${cell.scheme} is not part of this sweep`);
       const t0 = performance.now();
@@ -134,7 +138,15 @@ export class ImageTaskRunner {
         emit({ kind: 'row', row: { ...ids, ...hit, wall_ms: Math.round((performance.now() - t0) * 10) / 10 }, fromCache: true });
         continue;
       }
-      const prepared = await this.cache.get(scheme, source, hash, { dataset: env.dataset, id: task.id, path: task.path, maskPath: task.maskPath });
+      let prepared;
+      try {
+        prepared = await this.cache.get(scheme, source, hash, { dataset: env.dataset, id: task.id, path: task.path, maskPath: task.maskPath });
+      } catch (e) {
+        if (!isBudgetRefusal(e)) throw e;
+        refused.add(cell.scheme);
+        emit({ kind: 'budget-refused', scheme: cell.scheme, image: task.id, message: e.message });
+        continue;
+      }
       if (prepared.source !== 'memory') {
         emit({ kind: 'prepared', scheme: scheme.name, image: task.id, ms: performance.now() - t0, source: prepared.source });
       }

@@ -18,7 +18,7 @@ import { runTasks } from './pool';
 import type { CellSpec, ImageTask, SweepEnv, TaskEvent } from './image-task';
 import { cellKey, formatMetricsCsv, formatRow, formatSummaryCsv, metricsHeader, readMetrics, type ImageSizes, type MetricsRow } from './results';
 import { imageFileSize } from '../image';
-import type { BandwidthBudget } from '../schemes/bandwidth-ratio';
+import { BudgetRefusal, type BandwidthBudget } from '../schemes/bandwidth-ratio';
 
 export interface SweepImage {
   id: string;
@@ -65,8 +65,12 @@ export interface SweepOutcome {
   cellsRun: number;
   cellsResumed: number;
   badImages: { image: string; message: string }[];
+  /** Schemes that could not meet --budget on some image, left out of the run: the first refusal's line and every image refused. */
+  budgetRefused: BudgetRefused;
   wallMs: number;
 }
+
+export type BudgetRefused = Record<string, { message: string; images: string[] }>;
 
 /**
  * The part of the configuration that changes the numbers. A resumed run must match the run it
@@ -207,6 +211,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
   const phases: PhaseTimes = {};
   let busyMs = 0;
   const badImages: { image: string; message: string }[] = [];
+  const budgetRefused: BudgetRefused = {};
   const fd = fs.openSync(metricsFile, 'a');
   const progress = createProgress({ label: `${cfg.dataset}`, total: todo.length, quiet: cfg.quiet });
   const env: SweepEnv = {
@@ -242,6 +247,10 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
     } else if (e.kind === 'task-done') {
       addPhaseTimes(phases, e.phases);
       busyMs += e.busyMs;
+    } else if (e.kind === 'budget-refused') {
+      const r = (budgetRefused[e.scheme] ??= { message: e.message, images: [] });
+      r.images.push(e.image);
+      progress.tick(todo.filter((x) => x.image.id === e.image && x.cell.scheme === e.scheme).length);
     } else if (e.kind === 'bad-image') {
       badImages.push({ image: e.image, message: e.message });
       const skipped = todo.filter((x) => x.image.id === e.image).length;
@@ -257,7 +266,9 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
     progress.done();
   }
 
-  const { rows } = readMetrics(metricsFile);
+  // A scheme refused on one image is left out on all: its mean over the images it could send
+  // would not be comparable with the others'.
+  const rows = readMetrics(metricsFile).rows.filter((r) => !(r.scheme in budgetRefused));
   writeFileAtomic(metricsFile, formatMetricsCsv(rows));
   writeFileAtomic(path.join(cfg.out, 'summary.csv'), formatSummaryCsv(rows, sizes));
   const wallMs = performance.now() - t0;
@@ -266,6 +277,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
     cellsRun,
     cellsResumed: mine.length - todo.length,
     badImages,
+    budgetRefused,
     wallMs,
   };
   writeFileAtomic(
@@ -274,6 +286,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
       runInfo('complete', {
         finished: new Date().toISOString(),
         skipped_bad_images: badImages,
+        budget_refused: budgetRefused,
         timings: {
           wall_ms: Math.round(wallMs),
           cells_in_shard: outcome.cellsTotal,
@@ -291,7 +304,16 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
       2,
     ) + '\n',
   );
+  const refused = Object.keys(budgetRefused);
+  if (refused.length > 0 && refused.length === cfg.schemes.length) {
+    throw new BudgetRefusal(refused[0], `${budgetRefused[refused[0]].message}${refused.length > 1 ? ` (and ${refused.slice(1).join(', ')}: no scheme of the run meets it)` : ''}`);
+  }
   return outcome;
+}
+
+/** One line per scheme left out of a run for its budget (the CLI prints them as warnings). */
+export function budgetRefusalLines(refused: BudgetRefused): string[] {
+  return Object.entries(refused).map(([scheme, r]) => `warning: ${r.message}; ${scheme} is left out of this run (${r.images.length} image${r.images.length === 1 ? '' : 's'} refused, no rows)`);
 }
 
 /** Throws unless the folder's earlier run is the same experiment; returns its scheme configs and image sizes. */
