@@ -109,6 +109,29 @@ describeWith(cliRequirement())('--profile paper', () => {
     for (const p of ['captioning', 'correction', 'segmentation', 'unet', 'vae-decoder']) expect([p, run.timings.phases[p]?.calls > 0]).toEqual([p, true]);
   });
 
+  test('the paper profile under --budget: every semantic row within ⌊k/n·H·W·3⌋, the budget in each config', () => {
+    const out = path.join(work, 'paper-budget');
+    const fixtures = path.join(__dirname, '..', 'fixtures', 'paper-tiny');
+    const r = runCli(
+      ['run', '--profile', 'paper', '--models-dir', fixtures, '--schemes', 'multi-sc,single-text,vlm-csc', '--limit', '1', '--snr', '9', '--budget', '1/2',
+        '--dataset', 'kodak24', '--data-dir', dataDir, '--metric-models', 'public', '--sd-steps', '2', '--quiet', '--out', out],
+      env,
+    );
+    expect(r.status).toBe(0);
+    // Only the fixtures' warning: no scheme left out (the stand-in captioner's 96 random tokens
+    // per caption are long, so the budget is generous; the slice is downscaled to fit).
+    expect(r.stderr).toMatch(/^warning: [^\n]*test fixtures[^\n]*\n$/);
+    const cap = Math.floor((200 * 180 * 3) / 2);
+    const rows = fs.readFileSync(path.join(out, 'metrics.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    expect(rows).toHaveLength(3);
+    for (const f of rows) expect(Number(f[11])).toBeLessThanOrEqual(cap);
+    // Unconstrained, Multi-SC spends 72 757 symbols here: its slice now fills what is left.
+    expect(Number(rows.find((f) => f[1] === 'multi-sc')![11])).toBeGreaterThan(0.99 * cap);
+    const run = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
+    expect(run.config.budget).toBe('1/2');
+    for (const s of ['multi-sc', 'single-text', 'vlm-csc']) expect(run.config.schemes[s].budget).toBe('1/2');
+  });
+
   test('models fetch skips what only the export script makes, says so, and fetches the rest', () => {
     const r = runCli(['models', 'fetch', 'sd15-unet-ip-adapter', 'ip-adapter-projection'], env);
     expect(r.status).toBe(0);
