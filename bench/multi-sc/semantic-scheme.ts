@@ -16,7 +16,7 @@ import { AWGN, sendSymbols } from '../phy/channel';
 import { linkSymbols, type BitLinkConfig } from '../phy/bit-link';
 import { parseLdpcSpec } from '../phy/ldpc/codes';
 import { modulationFromName } from '../phy/modulation';
-import { decodeTimed, scaledCodec, type AnalogEncoded, type AnalogImageCodec, type ScaledCodec } from '../schemes/analog-image-codec';
+import { decodeTimed, encodeWithinTimed, scaledCodec, type AnalogEncoded, type AnalogImageCodec, type ScaledCodec } from '../schemes/analog-image-codec';
 import { BudgetRefusal, symbolCap, type BandwidthBudget } from '../schemes/bandwidth-ratio';
 import type { ImageSource, Scheme, SchemeContext, SchemeFactory, SchemeOptions, SchemeOptionSpec, TransmitContext, TransmitResult } from '../schemes/scheme';
 import type { GridSize } from './lite/caption-grammar';
@@ -198,9 +198,8 @@ class SemanticScheme implements Scheme<SemanticPrepared> {
       // The whole box is sent and only its masked part is pasted: zeroing the background first
       // would leave a black halo wherever the coarse received mask overhangs the object. Within a
       // budget the slice gets what the text and side information leave, downscaled to fit.
-      const sliceCodec = this.sliceCodec;
-      const encoded = await timed(`${sliceCodec.id.split(':')[0]}-encode`, () => sliceCodec.encodeWithin(cropImage(image, box), cap - textSymbols - side));
-      if (!encoded) over('its captions, the slice\'s box and mask and the smallest slice', textSymbols + side + sliceCodec.symbolsFor(1, 1));
+      const encoded = await encodeWithinTimed(this.sliceCodec, cropImage(image, box), cap - textSymbols - side);
+      if (!encoded) over('its captions, the slice\'s box and mask and the smallest slice', textSymbols + side + this.sliceCodec.symbolsFor(1, 1));
       slice = { box, encoded: encoded!, coarseMask };
     }
     return { width: image.width, height: image.height, captions, slice };

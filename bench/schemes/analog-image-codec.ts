@@ -112,7 +112,7 @@ export class AnalogCodecScheme<S> implements Scheme<AnalogEncoded<ScaledState<S>
   async prepare(image: RgbImage): Promise<AnalogEncoded<ScaledState<S>>> {
     if (!this.capOf) return encodeTimed(this.codec, image);
     const cap = this.capOf(image.width, image.height);
-    const encoded = await timed(`${codecKind(this.codec)}-encode`, () => this.codec.encodeWithin(image, cap));
+    const encoded = await encodeWithinTimed(this.codec, image, cap);
     if (!encoded) throw new BudgetRefusal(this.name, `${this.name} cannot send a ${image.width}×${image.height} image within ${cap} channel symbols: not even a 1×1 image fits; raise --budget`);
     return encoded;
   }
@@ -135,6 +135,11 @@ function codecKind(codec: AnalogImageCodec<unknown>): string {
 /** `codec.encode`, timed as phase `<kind>-encode`. */
 export function encodeTimed<S>(codec: AnalogImageCodec<S>, image: RgbImage): Promise<AnalogEncoded<S>> {
   return timed(`${codecKind(codec)}-encode`, () => codec.encode(image));
+}
+
+/** `codec.encodeWithin`, timed as phase `<kind>-encode`. */
+export function encodeWithinTimed<S>(codec: ScaledCodec<S>, image: RgbImage, maxSymbols: number): Promise<AnalogEncoded<ScaledState<S>> | null> {
+  return timed(`${codecKind(codec)}-encode`, () => codec.encodeWithin(image, maxSymbols));
 }
 
 /** `codec.decode`, timed as phase `<kind>-decode`. */
