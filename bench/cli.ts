@@ -139,6 +139,8 @@ async function main(argv: string[]): Promise<void> {
             argv,
           };
           if (budgets.length > 1) {
+            // budgets.csv is written from whole folders: a shard of each would summarise part of it.
+            if (shard) throw new UserError('--shard with a list of budgets: shard one budget at a time (--budget 1/12 --shard 1/2, then merge), or run the list unsharded');
             const r = await runBudgetSweep(sweep, budgets);
             for (const line of r.lines) console.log(line);
             return;

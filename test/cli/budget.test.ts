@@ -75,6 +75,14 @@ describeWith(
     expect(html).toContain('<td>1/12</td>');
   });
 
+  test('a budget list with --shard: one line, nothing written', () => {
+    const out = path.join(work, 'sharded');
+    const r = run(out, '--snr', '9', '--budget', '1/12,1/6', '--shard', '1/2', '--schemes', 'analog');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trim()).toBe('error: --shard with a list of budgets: shard one budget at a time (--budget 1/12 --shard 1/2, then merge), or run the list unsharded');
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   test('--budget with --bpg-ratio or --analog-ratio: one line, nothing written', () => {
     for (const flag of ['--bpg-ratio', '--analog-ratio']) {
       const out = path.join(work, `conflict${flag}`);
