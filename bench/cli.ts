@@ -18,7 +18,7 @@ import { runMetricCommand, type MetricCommandName } from './metrics/metric-comma
 import { describeModels, selectModels } from './models/listing';
 import { exportScriptsFor, fetchModel, locateModel, sourceLabel } from './models/store';
 import { mergeResults } from './sweep/merge';
-import { budgetRefusalLines, runSweep, type SweepConfig } from './sweep/run';
+import { outcomeText, runSweep, type SweepConfig } from './sweep/run';
 import { runBudgetSweep } from './sweep/budget-sweep';
 import { parseBudgetList } from './schemes/bandwidth-ratio';
 import { cacheDir, DATASET_NAMES, describeDatasets, ensureDataset, fetchDataset, verifyDataset } from '../datasets';
@@ -146,11 +146,7 @@ async function main(argv: string[]): Promise<void> {
             return;
           }
           const outcome = await runSweep(budgets.length ? { ...sweep, budget: budgets[0] } : sweep);
-          for (const line of budgetRefusalLines(outcome.budgetRefused)) process.stderr.write(`${line}\n`);
-          const bad = outcome.badImages.length ? `, ${outcome.badImages.length} bad image(s) skipped` : '';
-          console.log(
-            `${out}: ${outcome.cellsRun} cells run, ${outcome.cellsResumed} already done${bad}, ${(outcome.wallMs / 1000).toFixed(1)} s → metrics.csv, summary.csv, run.json`,
-          );
+          console.log(`${out}: ${outcomeText(outcome)} → metrics.csv, summary.csv, run.json`);
         },
       )
       .command(

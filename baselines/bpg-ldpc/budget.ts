@@ -88,7 +88,6 @@ export function parseMcs(text: string): Mcs[] {
   return list;
 }
 
-/** n: the complex channel symbols an H×W×3 image gets at this bandwidth ratio. */
 export interface LdpcBudget {
   /** Whole codewords that fit in n symbols. */
   readonly maxCodewords: number;

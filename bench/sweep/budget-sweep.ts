@@ -5,7 +5,7 @@ import { UserError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import { budgetFolderName, isBudgetRefusal, type BandwidthBudget } from '../schemes/bandwidth-ratio';
 import { BUDGET_COLUMNS, BUDGETS_FILE, formatNumber, readMetrics, summaryRecords, type ImageSizes } from './results';
-import { budgetRefusalLines, runSweep, type SweepConfig } from './run';
+import { outcomeText, runSweep, type SweepConfig } from './run';
 
 /**
  * A budget sweep (`bench run --budget 1/24,1/12,1/6`): one ordinary sweep per budget, into
@@ -30,9 +30,7 @@ export async function runBudgetSweep(base: SweepConfig, budgets: readonly Bandwi
       lines.push(`${out}: budget ${budget.text}: no scheme meets it: ${e.message}`);
       continue;
     }
-    const bad = o.badImages.length ? `, ${o.badImages.length} bad image(s) skipped` : '';
-    lines.push(`${out}: budget ${budget.text}: ${o.cellsRun} cells run, ${o.cellsResumed} already done${bad}, ${(o.wallMs / 1000).toFixed(1)} s`);
-    for (const line of budgetRefusalLines(o.budgetRefused)) process.stderr.write(`${line}\n`);
+    lines.push(`${out}: budget ${budget.text}: ${outcomeText(o)}`);
     done.push(budget);
   }
   if (done.length === 0) throw new UserError(`no budget of ${budgets.map((b) => b.text).join(', ')} is met by any scheme of the run: raise --budget`);

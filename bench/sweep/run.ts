@@ -308,12 +308,17 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
   if (refused.length > 0 && refused.length === cfg.schemes.length) {
     throw new BudgetRefusal(refused[0], `${budgetRefused[refused[0]].message}${refused.length > 1 ? ` (and ${refused.slice(1).join(', ')}: no scheme of the run meets it)` : ''}`);
   }
+  // Always said, --quiet or not: the run's results lack these schemes.
+  for (const [scheme, r] of Object.entries(budgetRefused)) {
+    process.stderr.write(`warning: ${r.message}; ${scheme} is left out of this run (${r.images.length} image${r.images.length === 1 ? '' : 's'} refused, no rows)\n`);
+  }
   return outcome;
 }
 
-/** One line per scheme left out of a run for its budget (the CLI prints them as warnings). */
-export function budgetRefusalLines(refused: BudgetRefused): string[] {
-  return Object.entries(refused).map(([scheme, r]) => `warning: ${r.message}; ${scheme} is left out of this run (${r.images.length} image${r.images.length === 1 ? '' : 's'} refused, no rows)`);
+/** What a finished sweep did, for the command's last line: `N cells run, M already done[, B bad image(s) skipped], T s`. */
+export function outcomeText(o: SweepOutcome): string {
+  const bad = o.badImages.length ? `, ${o.badImages.length} bad image(s) skipped` : '';
+  return `${o.cellsRun} cells run, ${o.cellsResumed} already done${bad}, ${(o.wallMs / 1000).toFixed(1)} s`;
 }
 
 /** Throws unless the folder's earlier run is the same experiment; returns its scheme configs and image sizes. */
